@@ -1,0 +1,706 @@
+"""Turn a loaded corpus into an RDF graph: a pure function, no file is written here.
+
+Statements of the same quantity (same study, endpoint, statistic, arm, time point
+and population) from several places are merged into one node with every source.
+Where two places disagree, each value is kept with its own provenance and a
+``cdek:ValueConflict`` node links them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import curies
+from pydantic import BaseModel
+from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+
+from kg.iris import Minter
+from kg.model import (
+    AdverseEventRecord,
+    ApprovalRecord,
+    ArmRecord,
+    DiseaseGeneRecord,
+    DrugTargetRecord,
+    OutcomeRecord,
+    ParticipantsRecord,
+    StudyRecord,
+)
+from kg.records import Corpus, Loaded, Problem
+from kg.vocab import CDEK, OA
+
+__all__ = ["Conflict", "BuildResult", "build_graph", "bind_prefixes"]
+
+_STATISTIC = {
+    "rate": CDEK.Rate,
+    "median": CDEK.Median,
+    "mean": CDEK.Mean,
+    "hazard-ratio": CDEK.HazardRatio,
+    "count": CDEK.Count,
+    "proportion": CDEK.Proportion,
+    "minimum": CDEK.Minimum,
+    "difference": CDEK.Difference,
+}
+_STUDY_CLASS = {
+    "randomized-controlled-trial": CDEK.RandomizedControlledTrial,
+    "registry": CDEK.RegistryStudy,
+    "observational": CDEK.ObservationalStudy,
+    "single-arm-trial": CDEK.ClinicalStudy,
+}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two or more places that give different values for one quantity."""
+
+    iri: URIRef
+    quantity: str
+    fields: tuple[str, ...]
+    variants: tuple[tuple[str, tuple[str, ...]], ...]  # (values, sources)
+
+    def __str__(self) -> str:
+        shown = "; ".join(f"{values} [{', '.join(src)}]" for values, src in self.variants)
+        return f"{self.quantity}: {', '.join(self.fields)} differ: {shown}"
+
+
+@dataclass
+class BuildResult:
+    """The graph and what the build noticed on the way."""
+
+    graph: Graph
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Variant:
+    values: dict[str, Any]
+    sources: list[Loaded]
+
+
+def bind_prefixes(graph: Graph, minter: Minter) -> None:
+    """The prefixes every output uses."""
+    graph.bind("cdek", CDEK._NS, override=True)
+    graph.bind("kgr", minter.base, override=True)
+    for prefix, namespace in (
+        ("oa", OA),
+        ("prov", PROV),
+        ("skos", SKOS),
+        ("dcterms", DCTERMS),
+        ("owl", OWL),
+    ):
+        graph.bind(prefix, namespace, override=True)
+
+
+def build_graph(
+    corpus: Corpus,
+    *,
+    minter: Minter,
+    converter: curies.Converter,
+    documents_dir: Path | None = None,
+) -> BuildResult:
+    """Build the evidence graph of a corpus."""
+    builder = _Builder(corpus, minter, converter, documents_dir)
+    builder.run()
+    return builder.result
+
+
+class _Builder:
+    def __init__(
+        self,
+        corpus: Corpus,
+        minter: Minter,
+        converter: curies.Converter,
+        documents_dir: Path | None,
+    ) -> None:
+        self.corpus = corpus
+        self.mint = minter
+        self.converter = converter
+        self.documents_dir = documents_dir
+        self.graph = Graph()
+        bind_prefixes(self.graph, minter)
+        self.result = BuildResult(self.graph)
+        self.doc_by_file = {d.file: d.id for d in corpus.documents.values()}
+        self._texts: dict[str, str | None] = {}
+
+    def add(self, s: URIRef, p: URIRef, o: Any) -> None:
+        if o is None:
+            return
+        if not isinstance(o, (URIRef, Literal)):
+            o = _literal(o)
+        self.graph.add((s, p, o))
+
+    # -- entities ------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._documents()
+        self._entities()
+        self._studies()
+        self._arms()
+        self._quantities(
+            ParticipantsRecord,
+            identity=lambda r: (r.study, r.arm, r.condition, r.population),
+            values=lambda r: {"n": r.n, "denominator": r.denominator, "percent": r.percent},
+            compared=("n",),
+            emit=self._emit_participants,
+        )
+        self._quantities(
+            OutcomeRecord,
+            identity=lambda r: (
+                r.study,
+                r.endpoint,
+                r.statistic,
+                r.arm,
+                r.comparator,
+                r.time_point,
+                r.time_unit,
+                r.population,
+            ),
+            values=_outcome_values,
+            compared=None,
+            emit=self._emit_outcome,
+        )
+        self._quantities(
+            AdverseEventRecord,
+            identity=lambda r: (r.study, r.arm, r.term, r.grade, r.attribution, r.serious),
+            values=lambda r: {
+                "count": r.count,
+                "denominator": r.denominator,
+                "percent": r.percent.value if r.percent else None,
+                "percent_relation": r.percent.relation if r.percent else None,
+                "fatal": r.fatal,
+            },
+            compared=None,
+            emit=self._emit_adverse_event,
+        )
+        self._statements()
+
+    def _identifiers(self, node: URIRef, identifiers: Iterable[str], owner: str) -> None:
+        for curie in identifiers:
+            self.add(node, CDEK.xref, Literal(curie))
+            iri = self.converter.expand(curie)
+            if iri is None:
+                self.result.errors.append(
+                    Problem("prefixmap", owner, "identifiers", f"no IRI form for {curie!r}")
+                )
+                continue
+            self.add(node, SKOS.exactMatch, URIRef(iri))
+
+    def _documents(self) -> None:
+        for doc in self.corpus.documents.values():
+            node = self.mint.document(doc.id)
+            self.add(node, RDF.type, CDEK.SourceDocument)
+            self.add(node, RDFS.label, doc.title)
+            self.add(node, DCTERMS.title, doc.title)
+            self.add(node, CDEK.documentKind, doc.kind)
+            self.add(node, CDEK.fileName, doc.file)
+            self.add(node, CDEK.sha256, doc.sha256)
+            self.add(node, DCTERMS.issued, doc.published)
+            self.add(node, DCTERMS.bibliographicCitation, doc.venue)
+            if doc.url:
+                self.add(node, RDFS.seeAlso, URIRef(doc.url))
+            if doc.describes:
+                self.add(node, DCTERMS.isVersionOf, self.mint.document(doc.describes))
+            self._identifiers(node, doc.identifiers, f"document {doc.id}")
+
+    def _entities(self) -> None:
+        c, m = self.corpus, self.mint
+        for drug in c.drugs.values():
+            node = self._entity(m.drug(drug.key), CDEK.Drug, drug, [*drug.synonyms, *drug.brands])
+        for disease in c.diseases.values():
+            node = self._entity(m.disease(disease.key), CDEK.Disease, disease, disease.synonyms)
+            if disease.parent:
+                self.add(node, CDEK.subtypeOf, m.disease(disease.parent))
+        for target in c.targets.values():
+            kind = CDEK.TargetFamily if target.kind == "family" else CDEK.GeneProduct
+            node = self._entity(m.target(target.key), kind, target, target.synonyms)
+            for member in target.members:
+                self.add(node, CDEK.hasMember, m.target(member))
+        for term in c.ae_terms.values():
+            self._entity(m.ae_term(term.key), CDEK.AdverseEventTerm, term, term.synonyms)
+        for endpoint in c.endpoints.values():
+            names = [*endpoint.synonyms, *filter(None, [endpoint.abbreviation])]
+            self._entity(m.endpoint(endpoint.key), CDEK.Endpoint, endpoint, names)
+
+    def _entity(self, node: URIRef, cls: URIRef, entity: Any, names: list[str]) -> URIRef:
+        self.add(node, RDF.type, cls)
+        self.add(node, RDFS.label, entity.label)
+        for name in names:
+            self.add(node, SKOS.altLabel, name)
+        self.add(node, SKOS.definition, entity.definition)
+        self._identifiers(node, entity.identifiers, f"{entity.key}")
+        return node
+
+    # -- provenance ----------------------------------------------------------------
+
+    def _provenance(self, node: URIRef, sources: Iterable[Loaded]) -> None:
+        for item in sources:
+            for loc in item.record.loc:
+                doc_id = self.doc_by_file.get(loc.file) if loc.file else item.document.id
+                if doc_id is None:
+                    self.result.errors.append(
+                        Problem(item.file, item.name, "loc.file", f"unknown document {loc.file!r}")
+                    )
+                    continue
+                doc = self.mint.document(doc_id)
+                span = self.mint.span(doc_id, *loc.span)
+                self.add(node, PROV.wasDerivedFrom, span)
+                self.add(node, CDEK.source, doc)
+                self.add(span, RDF.type, CDEK.TextSpan)
+                self.add(span, OA.hasSource, doc)
+                self.add(span, OA.start, loc.span[0])
+                self.add(span, OA.end, loc.span[1])
+                self.add(span, CDEK.section, loc.section)
+                self.add(span, RDFS.label, f"{loc.section} [{loc.span[0]}-{loc.span[1]}]")
+                quote = self._quote(doc_id, *loc.span)
+                if quote is not None:
+                    self.add(span, OA.exact, quote)
+            if item.record.note:
+                self.add(node, CDEK.curatorNote, item.record.note)
+
+    def _quote(self, doc_id: str, start: int, end: int) -> str | None:
+        """The supporting text, when the documents folder was given and matches."""
+        if self.documents_dir is None:
+            return None
+        if doc_id not in self._texts:
+            doc = self.corpus.documents[doc_id]
+            path = self.documents_dir / doc.file
+            text: str | None = None
+            if path.is_file():
+                data = path.read_bytes()
+                if doc.sha256 and hashlib.sha256(data).hexdigest() != doc.sha256:
+                    self.result.warnings.append(
+                        Problem(doc.file, None, "sha256", "document text differs; no quotes")
+                    )
+                else:
+                    text = data.decode("utf-8")
+            self._texts[doc_id] = text
+        text = self._texts[doc_id]
+        return None if text is None else text[start:end]
+
+    # -- studies and arms ----------------------------------------------------------
+
+    def _merge_fields(self, kind: str, key: str, items: list[Loaded]) -> dict[str, Any]:
+        """One value per field; a field two records give differently is a warning."""
+        merged: dict[str, Any] = {}
+        for item in items:
+            for name, value in item.record:
+                if value in (None, [], "") or name in {"loc", "note", "type"}:
+                    continue
+                if isinstance(value, list):
+                    merged[name] = sorted(set(merged.get(name, [])) | set(value))
+                elif isinstance(value, BaseModel) and isinstance(merged.get(name), BaseModel):
+                    combined = _combine(merged[name], value)
+                    if combined is None:
+                        self.result.warnings.append(
+                            Problem(item.file, item.name, name, f"{kind} {key!r}: {name} differs")
+                        )
+                    else:
+                        merged[name] = combined
+                elif name in merged and merged[name] != value:
+                    self.result.warnings.append(
+                        Problem(
+                            item.file,
+                            item.name,
+                            name,
+                            f"{kind} {key!r} already has {merged[name]!r}; kept both",
+                        )
+                    )
+                    merged.setdefault("_also", []).append((name, value))
+                else:
+                    merged[name] = value
+        return merged
+
+    def _studies(self) -> None:
+        groups = _group(self.corpus.of_type(StudyRecord), lambda r: r.id)
+        for key, items in groups.items():
+            node = self.mint.study(key)
+            fields = self._merge_fields("study", key, items)
+            design = fields.get("design")
+            self.add(node, RDF.type, CDEK.ClinicalStudy)
+            if design is not None:
+                self.add(node, RDF.type, _STUDY_CLASS[design.kind])
+                self.add(node, CDEK.phase, design.phase)
+                self.add(node, CDEK.randomized, design.randomized)
+                self.add(node, CDEK.blinding, design.blinding)
+                self.add(node, CDEK.controlType, design.control)
+                self.add(node, CDEK.allocationRatio, design.allocation_ratio)
+                self.add(node, CDEK.multicenter, design.multicenter)
+            self.add(node, RDFS.label, fields.get("label") or fields.get("acronym") or key)
+            self.add(node, CDEK.acronym, fields.get("acronym"))
+            self.add(node, CDEK.sponsor, fields.get("sponsor"))
+            self.add(node, CDEK.enrollmentStart, fields.get("enrollment_start"))
+            self.add(node, CDEK.enrollmentEnd, fields.get("enrollment_end"))
+            self.add(node, CDEK.siteCount, fields.get("sites"))
+            for name, value in fields.get("_also", []):
+                if name == "sites":
+                    self.add(node, CDEK.siteCount, value)
+            for qualifier in fields.get("condition_qualifiers", []):
+                self.add(node, CDEK.conditionQualifier, qualifier)
+            self._identifiers(node, fields.get("registry_ids", []), f"study {key}")
+            for disease in fields.get("conditions", []):
+                self.add(node, CDEK.studiesCondition, self.mint.disease(disease))
+            for drug in fields.get("drugs", []):
+                self.add(node, CDEK.studiesDrug, self.mint.drug(drug))
+            self._provenance(node, items)
+        # every document that holds a record about a study reports it
+        for item in self.corpus.records:
+            study = getattr(item.record, "study", None) or (
+                item.record.id if isinstance(item.record, StudyRecord) else None
+            )
+            if study is not None:
+                self.add(self.mint.document(item.document.id), CDEK.reportsStudy, self.mint.study(study))
+
+    def _arms(self) -> None:
+        groups = _group(self.corpus.of_type(ArmRecord), lambda r: (r.study, r.id))
+        for (study, key), items in groups.items():
+            fields = self._merge_fields("arm", f"{study}/{key}", items)
+            node = self.mint.arm(study, key)
+            study_node = self.mint.study(study)
+            self.add(node, RDF.type, CDEK.StudyArm)
+            self.add(node, RDFS.label, fields["label"])
+            self.add(node, CDEK.armRole, fields["role"])
+            self.add(node, CDEK.inStudy, study_node)
+            self.add(study_node, CDEK.hasArm, node)
+            if fields.get("condition"):
+                self.add(node, CDEK.cohortCondition, self.mint.disease(fields["condition"]))
+            regimen = fields["regimen"]
+            reg = self.mint.regimen(study, key)
+            self.add(node, CDEK.receivesRegimen, reg)
+            self.add(reg, RDF.type, CDEK.Regimen)
+            self.add(reg, RDFS.label, _regimen_label(regimen, self.corpus))
+            for drug in regimen.drugs:
+                self.add(reg, CDEK.regimenDrug, self.mint.drug(drug))
+            self.add(reg, CDEK.isPlacebo, regimen.placebo or None)
+            self.add(reg, CDEK.isObservation, regimen.observation or None)
+            self.add(reg, CDEK.dose, regimen.dose)
+            self.add(reg, CDEK.doseUnit, regimen.unit)
+            self.add(reg, CDEK.frequency, regimen.frequency)
+            self.add(reg, CDEK.route, regimen.route)
+            self.add(reg, CDEK.maxDuration, regimen.max_duration)
+            self._provenance(node, items)
+            self._provenance(reg, items)
+
+    # -- quantities (participants, outcomes, adverse events) -----------------------
+
+    def _quantities(
+        self,
+        kind: type[Any],
+        *,
+        identity: Callable[[Any], Hashable],
+        values: Callable[[Any], dict[str, Any]],
+        compared: tuple[str, ...] | None,
+        emit: Callable[[URIRef, Any, dict[str, Any], list[Loaded]], None],
+    ) -> None:
+        groups = _group(self.corpus.of_type(kind), identity)
+        for key, items in groups.items():
+            variants = _variants(items, values)
+            first = items[0].record
+            base = self._quantity_iri(first)
+            nodes = [
+                base if len(variants) == 1 else URIRef(f"{base}-v{i}")
+                for i in range(1, len(variants) + 1)
+            ]
+            for node, variant in zip(nodes, variants, strict=True):
+                emit(node, first, variant.values, variant.sources)
+                self._provenance(node, variant.sources)
+                self._consistency(node, variant)
+            self._conflict(base, key, variants, nodes, compared)
+
+    def _quantity_iri(self, r: Any) -> URIRef:
+        if isinstance(r, ParticipantsRecord):
+            return self.mint.in_study(r.study, "participants", r.population, r.arm or "all", r.condition or "")
+        if isinstance(r, OutcomeRecord):
+            versus = f"vs-{r.comparator}" if r.comparator else ""
+            when = f"{r.time_point}{r.time_unit}" if r.time_point is not None else ""
+            return self.mint.in_study(
+                r.study, "result", r.endpoint, r.statistic, r.arm or "all", versus, when, r.population or ""
+            )
+        return self.mint.in_study(
+            r.study, "adverse-event", r.arm, r.term, f"grade-{r.grade or 'any'}",
+            r.attribution or "", "serious" if r.serious else "",
+        )
+
+    def _conflict(
+        self,
+        base: URIRef,
+        key: Hashable,
+        variants: list[_Variant],
+        nodes: list[URIRef],
+        compared: tuple[str, ...] | None,
+    ) -> None:
+        if len(variants) < 2:
+            return
+        names = sorted({n for v in variants for n in v.values})
+        differing = tuple(
+            n
+            for n in names
+            if (compared is None or n in compared)
+            and len({v.values[n] for v in variants if v.values.get(n) is not None}) > 1
+        )
+        if not differing:
+            return
+        node = URIRef(f"{base}-conflict")
+        self.add(node, RDF.type, CDEK.ValueConflict)
+        label = base.removeprefix(self.mint.base)
+        self.add(node, RDFS.label, f"Sources disagree on {', '.join(differing)} of {label}")
+        for name in differing:
+            self.add(node, CDEK.conflictField, name)
+        shown = []
+        for variant, variant_node in zip(variants, nodes, strict=True):
+            self.add(node, CDEK.conflictingResult, variant_node)
+            self.add(variant_node, CDEK.hasConflict, node)
+            values = ", ".join(f"{n}={variant.values.get(n)}" for n in differing)
+            where = tuple(
+                f"{s.document.file[:3]} {loc.section} @{loc.span[0]}"
+                for s in variant.sources
+                for loc in s.record.loc
+            )
+            shown.append((values, where))
+        self.result.conflicts.append(Conflict(node, label, differing, tuple(shown)))
+
+    def _consistency(self, node: URIRef, variant: _Variant) -> None:
+        """Warn where a stated percent does not match its count and denominator."""
+        v = variant.values
+        count = v.get("count", v.get("n"))
+        percent = v.get("percent")
+        if percent is None and v.get("unit") == "percent" and v.get("relation") == "=":
+            percent = v.get("value")
+        denominator = v.get("denominator")
+        if count is None or not denominator or percent is None:
+            return
+        computed = Decimal(count) * 100 / Decimal(denominator)
+        exponent = percent.as_tuple().exponent
+        tolerance = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0)
+        if abs(computed - percent) > tolerance:
+            message = (
+                f"stated {percent}% does not match {count}/{denominator} = {computed:.1f}%;"
+                " both kept as stated"
+            )
+            self.add(node, CDEK.warning, message)
+            item = variant.sources[0]
+            self.result.warnings.append(Problem(item.file, item.name, "percent", message))
+
+    def _emit_participants(
+        self, node: URIRef, r: ParticipantsRecord, v: dict[str, Any], _: list[Loaded]
+    ) -> None:
+        target = self.mint.arm(r.study, r.arm) if r.arm else self.mint.study(r.study)
+        self.add(node, RDF.type, CDEK.ParticipantCount)
+        where = f"{r.arm or r.study}" + (f" / {r.condition}" if r.condition else "")
+        self.add(node, RDFS.label, f"{r.population} {where}: n={v['n']}")
+        self.add(node, CDEK.countsParticipantsOf, target)
+        self.add(node, CDEK.inStudy, self.mint.study(r.study))
+        if r.condition:
+            self.add(node, CDEK.subgroupCondition, self.mint.disease(r.condition))
+        self.add(node, CDEK.population, r.population)
+        self.add(node, CDEK.count, v["n"])
+        self.add(node, CDEK.denominator, v["denominator"])
+        self.add(node, CDEK.percent, v["percent"])
+
+    def _emit_outcome(
+        self, node: URIRef, r: OutcomeRecord, v: dict[str, Any], _: list[Loaded]
+    ) -> None:
+        study = self.mint.study(r.study)
+        self.add(node, RDF.type, CDEK.ComparativeResult if r.comparator else CDEK.ArmResult)
+        self.add(node, CDEK.inStudy, study)
+        self.add(study, CDEK.hasResult, node)
+        self.add(node, CDEK.measuresEndpoint, self.mint.endpoint(r.endpoint))
+        self.add(node, CDEK.statistic, _STATISTIC[r.statistic])
+        if r.arm:
+            self.add(node, CDEK.resultArm, self.mint.arm(r.study, r.arm))
+        if r.comparator:
+            self.add(node, CDEK.comparatorArm, self.mint.arm(r.study, r.comparator))
+        self.add(node, RDFS.label, _outcome_label(r, v, self.corpus))
+        self.add(node, CDEK.value, v["value"])
+        self.add(node, CDEK.valueRelation, v["relation"])
+        self.add(node, CDEK.unit, v["unit"])
+        self.add(node, CDEK.ciLower, v["ci_low"])
+        self.add(node, CDEK.ciUpper, v["ci_high"])
+        self.add(node, CDEK.ciLevel, v["ci_level"])
+        self.add(node, CDEK.dispersionKind, v["dispersion"])
+        self.add(node, CDEK.dispersionLower, v["dispersion_low"])
+        self.add(node, CDEK.dispersionUpper, v["dispersion_high"])
+        self.add(node, CDEK.pValue, v["p"])
+        self.add(node, CDEK.pValueRelation, v["p_relation"])
+        self.add(node, CDEK.count, v["count"])
+        self.add(node, CDEK.denominator, v["denominator"])
+        self.add(node, CDEK.timePoint, r.time_point)
+        self.add(node, CDEK.timeUnit, r.time_unit)
+        self.add(node, CDEK.analysisPopulation, r.population)
+        self.add(node, CDEK.assessment, v["assessment"])
+
+    def _emit_adverse_event(
+        self, node: URIRef, r: AdverseEventRecord, v: dict[str, Any], _: list[Loaded]
+    ) -> None:
+        study = self.mint.study(r.study)
+        self.add(node, RDF.type, CDEK.AdverseEventResult)
+        self.add(node, CDEK.inStudy, study)
+        self.add(study, CDEK.hasResult, node)
+        self.add(node, CDEK.resultArm, self.mint.arm(r.study, r.arm))
+        self.add(node, CDEK.adverseEventTerm, self.mint.ae_term(r.term))
+        term = self.corpus.ae_terms[r.term].label
+        amount = f"{v['percent_relation'] if v['percent_relation'] not in (None, '=') else ''}"
+        amount += f"{v['percent']}%" if v["percent"] is not None else f"n={v['count']}"
+        grade = f" (grade {r.grade})" if r.grade else ""
+        self.add(node, RDFS.label, f"{term} {amount}{grade}")
+        self.add(node, CDEK.grade, r.grade)
+        grades = r.grade_range()
+        if grades:
+            self.add(node, CDEK.gradeMin, grades[0])
+            self.add(node, CDEK.gradeMax, grades[1])
+        self.add(node, CDEK.count, v["count"])
+        self.add(node, CDEK.denominator, v["denominator"])
+        self.add(node, CDEK.percent, v["percent"])
+        self.add(node, CDEK.valueRelation, v["percent_relation"])
+        self.add(node, CDEK.serious, r.serious)
+        self.add(node, CDEK.fatal, v["fatal"])
+        self.add(node, CDEK.attribution, r.attribution)
+
+    # -- statements ----------------------------------------------------------------
+
+    def _statements(self) -> None:
+        m = self.mint
+        for (drug, target, action), items in _group(
+            self.corpus.of_type(DrugTargetRecord), lambda r: (r.drug, r.target, r.action)
+        ).items():
+            node = m.statement("statement", drug, action, target)
+            self.add(node, RDF.type, CDEK.DrugTargetStatement)
+            self.add(node, RDFS.label, f"{drug} {action} {target}")
+            self.add(node, CDEK.aboutDrug, m.drug(drug))
+            self.add(node, CDEK.aboutTarget, m.target(target))
+            self.add(node, CDEK.action, action)
+            if action == "inhibits":
+                self.add(m.drug(drug), CDEK.inhibits, m.target(target))
+            self._provenance(node, items)
+        for (disease, gene, relation), items in _group(
+            self.corpus.of_type(DiseaseGeneRecord), lambda r: (r.disease, r.gene, r.relation)
+        ).items():
+            node = m.statement("statement", gene, relation, disease)
+            self.add(node, RDF.type, CDEK.DiseaseGeneStatement)
+            self.add(node, RDFS.label, f"{gene} {relation} {disease}")
+            self.add(node, CDEK.aboutDisease, m.disease(disease))
+            self.add(node, CDEK.aboutTarget, m.target(gene))
+            self.add(node, CDEK.relation, relation)
+            self.add(m.target(gene), CDEK.associatedWithDisease, m.disease(disease))
+            self._provenance(node, items)
+        for (drug, agency, indication), items in _group(
+            self.corpus.of_type(ApprovalRecord), lambda r: (r.drug, r.agency, r.indication)
+        ).items():
+            node = m.statement("approval", drug, agency, indication)
+            fields = self._merge_fields("approval", str(node), items)
+            self.add(node, RDF.type, CDEK.Approval)
+            when = f" on {fields['date']}" if fields.get("date") else ""
+            self.add(node, RDFS.label, f"{agency} approval of {drug} for {indication}{when}")
+            self.add(node, CDEK.approvedDrug, m.drug(drug))
+            self.add(node, CDEK.approvedIndication, m.disease(indication))
+            self.add(node, CDEK.agency, agency)
+            self.add(node, CDEK.approvalDate, fields.get("date"))
+            for qualifier in fields.get("indication_qualifiers", []):
+                self.add(node, CDEK.conditionQualifier, qualifier)
+            if fields.get("based_on"):
+                self.add(node, CDEK.basedOnStudy, m.study(fields["based_on"]))
+            self._provenance(node, items)
+
+
+def _combine(a: BaseModel, b: BaseModel) -> BaseModel | None:
+    """``a`` completed with ``b``'s fields, or None when they disagree."""
+    update = {}
+    for name, value in b:
+        mine = getattr(a, name)
+        if value is None or mine == value:
+            continue
+        if mine is not None:
+            return None
+        update[name] = value
+    return a.model_copy(update=update)
+
+
+def _group(items: Iterable[Loaded], key: Callable[[Any], Any]) -> dict[Any, list[Loaded]]:
+    groups: dict[Any, list[Loaded]] = defaultdict(list)
+    for item in items:
+        groups[key(item.record)].append(item)
+    return dict(sorted(groups.items(), key=lambda kv: repr(kv[0])))
+
+
+def _variants(items: list[Loaded], values: Callable[[Any], dict[str, Any]]) -> list[_Variant]:
+    """Merge statements that agree wherever both give a value; keep the rest apart."""
+    variants: list[_Variant] = []
+    for item in items:
+        stated = values(item.record)
+        for variant in variants:
+            if all(
+                variant.values.get(k) is None or v is None or variant.values[k] == v
+                for k, v in stated.items()
+            ):
+                for k, v in stated.items():
+                    if v is not None:
+                        variant.values[k] = v
+                variant.sources.append(item)
+                break
+        else:
+            variants.append(_Variant(dict(stated), [item]))
+    return variants
+
+
+def _outcome_values(r: OutcomeRecord) -> dict[str, Any]:
+    return {
+        "value": r.value.value,
+        "relation": r.value.relation,
+        "unit": r.unit,
+        "ci_low": r.ci.low if r.ci else None,
+        "ci_high": r.ci.high if r.ci else None,
+        "ci_level": r.ci_level,
+        "dispersion": r.dispersion,
+        "dispersion_low": r.dispersion_span.low if r.dispersion_span else None,
+        "dispersion_high": r.dispersion_span.high if r.dispersion_span else None,
+        "p": r.p_value.value if r.p_value else None,
+        "p_relation": r.p_value.relation if r.p_value else None,
+        "count": r.count,
+        "denominator": r.denominator,
+        "assessment": r.assessment,
+    }
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "NA" if value is None else str(value)
+
+
+def _outcome_label(r: OutcomeRecord, v: dict[str, Any], corpus: Corpus) -> str:
+    endpoint = corpus.endpoints[r.endpoint]
+    name = endpoint.abbreviation or endpoint.label
+    stat = {"hazard-ratio": "HR", "rate": "", "count": "n"}.get(r.statistic, r.statistic)
+    relation = "" if v["relation"] == "=" else v["relation"]
+    unit = {"percent": "%", "months": " mo", "years": " y", "weeks": " wk"}.get(v["unit"], "")
+    text = " ".join(p for p in (name, stat) if p) + f" {relation}{v['value']}{unit}"
+    if v["ci_low"] is not None or v["ci_high"] is not None:
+        text += f" ({_fmt(v['ci_low'])}-{_fmt(v['ci_high'])})"
+    if r.time_point is not None:
+        text += f" at {r.time_point} {r.time_unit}"
+    if r.arm:
+        text += f", {r.arm}" + (f" vs {r.comparator}" if r.comparator else "")
+    return text
+
+
+def _regimen_label(regimen: Any, corpus: Corpus) -> str:
+    if regimen.placebo:
+        return "placebo"
+    if regimen.observation:
+        return "observation"
+    text = " + ".join(corpus.drugs[d].label for d in regimen.drugs)
+    if regimen.dose is not None:
+        text += f" {regimen.dose} {regimen.unit}"
+    if regimen.frequency:
+        text += f" {regimen.frequency}"
+    return text
+
+
+def _literal(value: Any) -> Literal:
+    if isinstance(value, Decimal):
+        return Literal(format(value, "f"), datatype=XSD.decimal)
+    return Literal(value)

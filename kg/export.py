@@ -1,0 +1,75 @@
+"""Write the graph as Turtle, N-Triples and JSON-LD: deterministic bytes, atomic files."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+__all__ = ["atomic_write", "to_turtle", "to_ntriples", "to_jsonld", "write_all", "load_context"]
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_turtle(graph: Graph) -> bytes:
+    """Turtle with sorted subjects (stable since the graph has no blank nodes)."""
+    return graph.serialize(format="longturtle", encoding="utf-8")
+
+
+def to_ntriples(graph: Graph) -> bytes:
+    """N-Triples, one triple a line, lines sorted."""
+    lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return ("\n".join(sorted(line for line in lines if line.strip())) + "\n").encode("utf-8")
+
+
+def load_context(path: Path) -> dict[str, Any]:
+    """The JSON-LD context kept in ``ontology/``."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data["@context"]
+
+
+def to_jsonld(graph: Graph, context: dict[str, Any], context_url: str | None = None) -> bytes:
+    """Compacted JSON-LD, nodes and values sorted so two builds give the same bytes."""
+    data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    nodes = data.get("@graph", [data] if "@id" in data else [])
+    nodes = sorted((_sorted(n) for n in nodes), key=lambda n: str(n.get("@id")))
+    document = {"@context": context_url or context, "@graph": nodes}
+    return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in value.items() if k != "@context"}
+    if isinstance(value, list):
+        items = [_sorted(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def write_all(graph: Graph, out: Path, context: dict[str, Any]) -> dict[str, Path]:
+    """Write ``graph.ttl``, ``graph.nt`` and ``graph.jsonld`` into ``out``."""
+    files = {
+        "turtle": (out / "graph.ttl", to_turtle(graph)),
+        "ntriples": (out / "graph.nt", to_ntriples(graph)),
+        "jsonld": (out / "graph.jsonld", to_jsonld(graph, context)),
+    }
+    for path, data in files.values():
+        atomic_write(path, data)
+    return {name: path for name, (path, _) in files.items()}

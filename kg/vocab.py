@@ -1,0 +1,149 @@
+"""Python mirror of the ontology's terms; ``tests/test_ontology.py`` checks it against the Turtle."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+__all__ = ["CDEK", "OA", "BIOLINK", "SCHEMA", "OBO", "ONTOLOGY_IRI"]
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/cdekg/ontology")
+OA = Namespace("http://www.w3.org/ns/oa#")
+BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
+SCHEMA = Namespace("https://schema.org/")
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+
+
+class CDEK(DefinedNamespace):
+    """Terms of the clinical drug evidence ontology (``ontology/cdek.ttl``)."""
+
+    _NS = Namespace("https://w3id.org/cdekg/ontology#")
+    _fail = True
+
+    # classes
+    Drug: URIRef
+    Disease: URIRef
+    Target: URIRef
+    GeneProduct: URIRef
+    TargetFamily: URIRef
+    ClinicalStudy: URIRef
+    RandomizedControlledTrial: URIRef
+    ObservationalStudy: URIRef
+    RegistryStudy: URIRef
+    StudyArm: URIRef
+    Regimen: URIRef
+    ParticipantCount: URIRef
+    Endpoint: URIRef
+    StatisticKind: URIRef
+    OutcomeResult: URIRef
+    ArmResult: URIRef
+    ComparativeResult: URIRef
+    AdverseEventTerm: URIRef
+    AdverseEventResult: URIRef
+    DrugTargetStatement: URIRef
+    DiseaseGeneStatement: URIRef
+    Approval: URIRef
+    SourceDocument: URIRef
+    TextSpan: URIRef
+    ValueConflict: URIRef
+
+    # object properties
+    studiesDrug: URIRef
+    studiesCondition: URIRef
+    hasArm: URIRef
+    inStudy: URIRef
+    receivesRegimen: URIRef
+    regimenDrug: URIRef
+    cohortCondition: URIRef
+    countsParticipantsOf: URIRef
+    subgroupCondition: URIRef
+    hasResult: URIRef
+    resultArm: URIRef
+    comparatorArm: URIRef
+    measuresEndpoint: URIRef
+    statistic: URIRef
+    adverseEventTerm: URIRef
+    inhibits: URIRef
+    hasMember: URIRef
+    associatedWithDisease: URIRef
+    aboutDrug: URIRef
+    aboutTarget: URIRef
+    aboutDisease: URIRef
+    approvedDrug: URIRef
+    approvedIndication: URIRef
+    basedOnStudy: URIRef
+    reportsStudy: URIRef
+    source: URIRef
+    conflictingResult: URIRef
+    hasConflict: URIRef
+    subtypeOf: URIRef
+
+    # datatype properties
+    xref: URIRef
+    phase: URIRef
+    randomized: URIRef
+    blinding: URIRef
+    controlType: URIRef
+    allocationRatio: URIRef
+    multicenter: URIRef
+    acronym: URIRef
+    sponsor: URIRef
+    enrollmentStart: URIRef
+    enrollmentEnd: URIRef
+    siteCount: URIRef
+    conditionQualifier: URIRef
+    armRole: URIRef
+    dose: URIRef
+    doseUnit: URIRef
+    frequency: URIRef
+    route: URIRef
+    maxDuration: URIRef
+    isPlacebo: URIRef
+    isObservation: URIRef
+    population: URIRef
+    count: URIRef
+    denominator: URIRef
+    percent: URIRef
+    value: URIRef
+    valueRelation: URIRef
+    unit: URIRef
+    ciLower: URIRef
+    ciUpper: URIRef
+    ciLevel: URIRef
+    pValue: URIRef
+    pValueRelation: URIRef
+    dispersionKind: URIRef
+    dispersionLower: URIRef
+    dispersionUpper: URIRef
+    timePoint: URIRef
+    timeUnit: URIRef
+    analysisPopulation: URIRef
+    assessment: URIRef
+    grade: URIRef
+    gradeMin: URIRef
+    gradeMax: URIRef
+    serious: URIRef
+    fatal: URIRef
+    attribution: URIRef
+    action: URIRef
+    relation: URIRef
+    agency: URIRef
+    approvalDate: URIRef
+    section: URIRef
+    fileName: URIRef
+    sha256: URIRef
+    documentKind: URIRef
+    curatorNote: URIRef
+    conflictField: URIRef
+    warning: URIRef
+    recordType: URIRef
+
+    # statistic kinds (individuals)
+    Rate: URIRef
+    Median: URIRef
+    Mean: URIRef
+    HazardRatio: URIRef
+    Count: URIRef
+    Proportion: URIRef
+    Minimum: URIRef
+    Difference: URIRef
