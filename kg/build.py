@@ -423,7 +423,7 @@ class _Builder:
                 r.study, "result", r.endpoint, r.statistic, r.arm or "all", versus, when, r.population or ""
             )
         return self.mint.in_study(
-            r.study, "adverse-event", r.arm, r.term, f"grade-{r.grade or 'any'}",
+            r.study, "adverse-event", r.arm or "all", r.term, f"grade-{r.grade or 'any'}",
             r.attribution or "", "serious" if r.serious else "",
         )
 
@@ -477,7 +477,8 @@ class _Builder:
             return
         computed = Decimal(count) * 100 / Decimal(denominator)
         exponent = percent.as_tuple().exponent
-        tolerance = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0)
+        # a stated percent must be the rounding of count/denominator
+        tolerance = Decimal("0.5").scaleb(exponent if isinstance(exponent, int) else 0)
         if abs(computed - percent) > tolerance:
             message = (
                 f"stated {percent}% does not match {count}/{denominator} = {computed:.1f}%;"
@@ -542,7 +543,8 @@ class _Builder:
         self.add(node, RDF.type, CDEK.AdverseEventResult)
         self.add(node, CDEK.inStudy, study)
         self.add(study, CDEK.hasResult, node)
-        self.add(node, CDEK.resultArm, self.mint.arm(r.study, r.arm))
+        if r.arm:
+            self.add(node, CDEK.resultArm, self.mint.arm(r.study, r.arm))
         self.add(node, CDEK.adverseEventTerm, self.mint.ae_term(r.term))
         term = self.corpus.ae_terms[r.term].label
         amount = f"{v['percent_relation'] if v['percent_relation'] not in (None, '=') else ''}"

@@ -339,7 +339,7 @@ class AdverseEventRecord(_Located):
 
     type: Literal["adverse_event"]
     study: str
-    arm: str
+    arm: str | None = None  # None: the whole study population
     term: str
     grade: str | None = None  # "1-2", "3", ">=3", "any"
     count: Count | None = None
