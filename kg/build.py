@@ -34,7 +34,7 @@ from kg.model import (
 from kg.records import Corpus, Loaded, Problem
 from kg.vocab import CDEK, OA
 
-__all__ = ["Conflict", "BuildResult", "build_graph", "bind_prefixes"]
+__all__ = ["BuildResult", "Conflict", "bind_prefixes", "build_graph"]
 
 _STATISTIC = {
     "rate": CDEK.Rate,
@@ -355,7 +355,9 @@ class _Builder:
                 item.record.id if isinstance(item.record, StudyRecord) else None
             )
             if study is not None:
-                self.add(self.mint.document(item.document.id), CDEK.reportsStudy, self.mint.study(study))
+                self.add(
+                    self.mint.document(item.document.id), CDEK.reportsStudy, self.mint.study(study)
+                )
 
     def _arms(self) -> None:
         groups = _group(self.corpus.of_type(ArmRecord), lambda r: (r.study, r.id))
@@ -415,16 +417,30 @@ class _Builder:
 
     def _quantity_iri(self, r: Any) -> URIRef:
         if isinstance(r, ParticipantsRecord):
-            return self.mint.in_study(r.study, "participants", r.population, r.arm or "all", r.condition or "")
+            return self.mint.in_study(
+                r.study, "participants", r.population, r.arm or "all", r.condition or ""
+            )
         if isinstance(r, OutcomeRecord):
             versus = f"vs-{r.comparator}" if r.comparator else ""
             when = f"{r.time_point}{r.time_unit}" if r.time_point is not None else ""
             return self.mint.in_study(
-                r.study, "result", r.endpoint, r.statistic, r.arm or "all", versus, when, r.population or ""
+                r.study,
+                "result",
+                r.endpoint,
+                r.statistic,
+                r.arm or "all",
+                versus,
+                when,
+                r.population or "",
             )
         return self.mint.in_study(
-            r.study, "adverse-event", r.arm or "all", r.term, f"grade-{r.grade or 'any'}",
-            r.attribution or "", "serious" if r.serious else "",
+            r.study,
+            "adverse-event",
+            r.arm or "all",
+            r.term,
+            f"grade-{r.grade or 'any'}",
+            r.attribution or "",
+            "serious" if r.serious else "",
         )
 
     def _conflict(
@@ -704,5 +720,6 @@ def _regimen_label(regimen: Any, corpus: Corpus) -> str:
 
 def _literal(value: Any) -> Literal:
     if isinstance(value, Decimal):
-        return Literal(format(value, "f"), datatype=XSD.decimal)
+        text = format(value, "f")  # XSD canonical decimals always have a point: 95 -> 95.0
+        return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
     return Literal(value)

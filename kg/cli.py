@@ -14,12 +14,16 @@ from kg import paths
 from kg.iris import base_from_env
 from kg.pipeline import BuildReport, run_build
 
-__all__ = ["main", "build_main"]
+__all__ = ["build_main", "main"]
 
 
 def _build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--sources", type=Path, action="append", default=[], metavar="DIR",
+        "--sources",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
         help="a folder (or file) of record files to add to the embedded ones; repeatable",
     )
     parser.add_argument(
@@ -27,11 +31,15 @@ def _build_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, default=paths.OUT, help="output folder (default: out/)")
     parser.add_argument(
-        "--base", default=base_from_env(),
+        "--base",
+        default=base_from_env(),
         help="base namespace of minted IRIs (default: $KG_BASE_IRI or %(default)s)",
     )
     parser.add_argument(
-        "--documents", type=Path, default=None, metavar="DIR",
+        "--documents",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="folder holding the source documents; adds the supporting text of each locator",
     )
     parser.add_argument("--quiet", action="store_true", help="print only errors")

@@ -10,7 +10,7 @@ from typing import Any
 
 from rdflib import Graph
 
-__all__ = ["atomic_write", "to_turtle", "to_ntriples", "to_jsonld", "write_all", "load_context"]
+__all__ = ["atomic_write", "load_context", "to_jsonld", "to_ntriples", "to_turtle", "write_all"]
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -10,34 +10,34 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from kg.normalize import Interval, PValue, Valued, decimal_of, interval_of, p_value_of, valued_of
 
 __all__ = [
-    "Locator",
-    "SourceDocument",
-    "Drug",
-    "Disease",
-    "Target",
+    "CURIE_PATTERN",
+    "AdverseEventRecord",
     "AdverseEventTerm",
+    "ApprovalRecord",
+    "ArmRecord",
+    "Design",
+    "Disease",
+    "DiseaseGeneRecord",
+    "Drug",
+    "DrugTargetRecord",
     "Endpoint",
     "Entities",
-    "Design",
-    "Regimen",
-    "StudyRecord",
-    "ArmRecord",
-    "ParticipantsRecord",
+    "Locator",
     "OutcomeRecord",
-    "AdverseEventRecord",
-    "DrugTargetRecord",
-    "DiseaseGeneRecord",
-    "ApprovalRecord",
+    "ParticipantsRecord",
     "Record",
     "RecordFile",
-    "CURIE_PATTERN",
+    "Regimen",
+    "SourceDocument",
+    "StudyRecord",
+    "Target",
 ]
 
 CURIE_PATTERN = re.compile(r"^[a-z][a-z0-9_.]*:[^\s]+$")
@@ -411,16 +411,14 @@ class ApprovalRecord(_Located):
 
 
 Record = Annotated[
-    Union[
-        StudyRecord,
-        ArmRecord,
-        ParticipantsRecord,
-        OutcomeRecord,
-        AdverseEventRecord,
-        DrugTargetRecord,
-        DiseaseGeneRecord,
-        ApprovalRecord,
-    ],
+    StudyRecord
+    | ArmRecord
+    | ParticipantsRecord
+    | OutcomeRecord
+    | AdverseEventRecord
+    | DrugTargetRecord
+    | DiseaseGeneRecord
+    | ApprovalRecord,
     Field(discriminator="type"),
 ]
 

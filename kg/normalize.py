@@ -13,15 +13,15 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "Interval",
+    "NameIndex",
     "PValue",
     "Valued",
     "decimal_of",
     "interval_of",
-    "p_value_of",
-    "valued_of",
-    "slug",
-    "NameIndex",
     "numbers_in_text",
+    "p_value_of",
+    "slug",
+    "valued_of",
 ]
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en/em dash, minus sign
@@ -133,7 +133,7 @@ def p_value_of(raw: object) -> PValue:
         return raw
     if isinstance(raw, dict):
         value = decimal_of(raw["value"])
-        relation = _RELATIONS.get(str(raw.get("relation", "=")), None)
+        relation = _RELATIONS.get(str(raw.get("relation", "=")))
         if relation is None:
             raise ValueError(f"unknown p-value relation in {raw!r}")
         return _p_checked(PValue(value, relation), raw)
@@ -187,10 +187,30 @@ def slug(text: str) -> str:
 
 
 _NUMBER_IN_TEXT = re.compile(r"(?<![\w.])[-−]?\d+(?:[.,]\d+)?")
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+_UNITS += " fifteen sixteen seventeen eighteen nineteen"
+_WORDS = {w: i for i, w in enumerate(_UNITS.split())} | {"no": 0, "none": 0, "single": 1}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(
+        ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    )
+    if i > 1
+}
+_NUMBER_WORD = re.compile(
+    r"\b("
+    + "|".join(_TENS)
+    + r")(?:-("
+    + "|".join(list(_WORDS)[1:10])
+    + r"))?\b|\b("
+    + "|".join(_WORDS)
+    + r")\b",
+    re.I,
+)
 
 
 def numbers_in_text(text: str) -> set[Decimal]:
-    """Every number a span of text states, reading decimal commas too.
+    """Every number a span of text states, in digits or words, reading decimal commas too.
 
     ``"4,1"`` yields both 4.1 and the pair 4 and 1, since a comma may also
     separate two integers in a table cell.
@@ -201,6 +221,9 @@ def numbers_in_text(text: str) -> set[Decimal]:
         found.add(decimal_of(token))
         if "," in token:
             found.update(decimal_of(part) for part in token.split(",") if part.strip("-"))
+    for match in _NUMBER_WORD.finditer(text):
+        tens, unit, word = (g.lower() if g else None for g in match.groups())
+        found.add(Decimal(_WORDS[word] if word else _TENS[tens] + (_WORDS[unit] if unit else 0)))
     found |= {abs(n) for n in found}
     return found
 

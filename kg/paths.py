@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["PACKAGE", "ROOT", "DATA", "RECORDS", "ONTOLOGY", "QUERIES", "SEEDS", "OUT"]
+__all__ = ["DATA", "ONTOLOGY", "OUT", "PACKAGE", "QUERIES", "RECORDS", "ROOT", "SEEDS"]
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent

@@ -17,7 +17,7 @@ from kg.export import load_context, write_all
 from kg.iris import Minter
 from kg.records import Corpus, Problem, load_corpus, record_files
 
-__all__ = ["BuildReport", "run_build", "prefix_converter"]
+__all__ = ["BuildReport", "prefix_converter", "run_build"]
 
 
 @dataclass
@@ -75,5 +75,7 @@ def run_build(
     report = BuildReport(corpus, result)
     if out is not None:
         progress(f"writing {len(result.graph)} triples to {out}/")
-        report.outputs = write_all(result.graph, out, load_context(paths.ONTOLOGY / "context.jsonld"))
+        report.outputs = write_all(
+            result.graph, out, load_context(paths.ONTOLOGY / "context.jsonld")
+        )
     return report

@@ -35,7 +35,7 @@ from kg.model import (
 )
 from kg.normalize import NameIndex
 
-__all__ = ["Problem", "Loaded", "Corpus", "load_corpus", "record_files"]
+__all__ = ["Corpus", "Loaded", "Problem", "load_corpus", "record_files"]
 
 _RECORD = TypeAdapter(Record)
 
@@ -114,7 +114,7 @@ def load_corpus(paths: Iterable[Path]) -> Corpus:
         except ValidationError as error:
             for detail in error.errors():
                 where = ".".join(str(p) for p in detail["loc"][1:]) or None
-                corpus.errors.append(Problem(file, name, where, detail["msg"]))
+                corpus.errors.append(Problem(file, name, where, _message(detail)))
             continue
         resolved = _resolve(record, indexes, file, name, corpus)
         if resolved is not None:
@@ -166,7 +166,11 @@ def _read_file(path: Path, corpus: Corpus) -> list[tuple[str, SourceDocument, in
 def _report(corpus: Corpus, file: str, part: str, error: ValidationError) -> None:
     for detail in error.errors():
         where = ".".join(str(p) for p in detail["loc"]) or None
-        corpus.errors.append(Problem(file, part, where, detail["msg"]))
+        corpus.errors.append(Problem(file, part, where, _message(detail)))
+
+
+def _message(detail: Any) -> str:
+    return str(detail["msg"]).removeprefix("Value error, ")
 
 
 def _add_entities(corpus: Corpus, entities: Entities, file: str) -> None:
@@ -224,9 +228,7 @@ class _Unresolved(Exception):
     pass
 
 
-def _resolve(
-    record: Record, ix: _Indexes, file: str, name: str, corpus: Corpus
-) -> Record | None:
+def _resolve(record: Record, ix: _Indexes, file: str, name: str, corpus: Corpus) -> Record | None:
     """The record with every entity name replaced by its key, or None on error."""
 
     def one(index: NameIndex, value: str, where: str) -> str:

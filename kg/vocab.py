@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-__all__ = ["CDEK", "OA", "BIOLINK", "SCHEMA", "OBO", "ONTOLOGY_IRI"]
+__all__ = ["BIOLINK", "CDEK", "OA", "OBO", "ONTOLOGY_IRI", "SCHEMA"]
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/cdekg/ontology")
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -1,0 +1,166 @@
+"""Broken record files give clear errors and lose nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from kg import paths
+from kg.iris import DEFAULT_BASE
+from kg.pipeline import run_build
+
+HEADER = """
+document:
+  id: user-doc
+  file: user.txt
+  kind: journal-article
+  title: A user's document
+records:
+  - type: study
+    id: user-study
+    design: {kind: randomized-controlled-trial}
+    conditions: [GIST]
+    loc: {section: Methods, span: [0, 10]}
+  - type: arm
+    study: user-study
+    id: a
+    label: A
+    role: experimental
+    regimen: {drugs: [sorafenib], dose: 400, unit: mg}
+    loc: {section: Methods, span: [0, 10]}
+"""
+
+
+def _write(folder: Path, name: str, body: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def _build(folder: Path):
+    return run_build(sources=[folder], out=None, base=DEFAULT_BASE)
+
+
+def test_bad_yaml_names_the_file_and_others_still_build(tmp_path: Path) -> None:
+    _write(tmp_path, "broken.yaml", "document: [unclosed\n")
+    report = _build(tmp_path)
+    assert [e.file for e in report.errors] == ["broken.yaml"]
+    assert len(report.corpus.documents) == 5  # the embedded ones still build
+
+
+def _errors_for(tmp_path: Path, record: str) -> list[str]:
+    _write(tmp_path, "user.yaml", HEADER + textwrap.indent(textwrap.dedent(record), "  "))
+    report = _build(tmp_path)
+    assert len(report.corpus.records) > 500, "the other records must still build"
+    return [str(e) for e in report.errors]
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    errors = _errors_for(
+        tmp_path,
+        """
+        - type: outcome
+          study: user-study
+          endpoint: PFS
+          value: 3
+          unit: months
+          loc: {section: Results, span: [5, 9]}
+        """,
+    )
+    assert errors == ["user.yaml: record #3 (outcome PFS): field 'statistic': Field required"]
+
+
+def test_non_numeric_value(tmp_path: Path) -> None:
+    errors = _errors_for(
+        tmp_path,
+        """
+        - type: outcome
+          study: user-study
+          endpoint: PFS
+          statistic: median
+          value: about four
+          unit: months
+          loc: {section: Results, span: [5, 9]}
+        """,
+    )
+    assert len(errors) == 1
+    assert errors[0].startswith("user.yaml: record #3 (outcome PFS): field 'value':")
+    assert "not a number" in errors[0]
+
+
+def test_ci_low_above_value(tmp_path: Path) -> None:
+    errors = _errors_for(
+        tmp_path,
+        """
+        - type: outcome
+          study: user-study
+          arm: a
+          endpoint: ORR
+          statistic: rate
+          value: 20
+          unit: percent
+          ci: 25 to 40
+          ci_level: 95
+          loc: {section: Results, span: [5, 9]}
+        """,
+    )
+    assert errors == ["user.yaml: record #3 (outcome ORR): ci low 25 is above the value 20"]
+
+
+def test_unknown_arm_and_unknown_drug(tmp_path: Path) -> None:
+    errors = _errors_for(
+        tmp_path,
+        """
+        - type: adverse_event
+          study: user-study
+          arm: nope
+          term: rash
+          percent: 10
+          loc: {section: Results, span: [5, 9]}
+        - type: drug_target
+          drug: notadrug
+          target: BRAF
+          loc: {section: Results, span: [5, 9]}
+        """,
+    )
+    assert (
+        "user.yaml: record #3 (adverse_event rash): field 'arm': study 'user-study' has no arm 'nope'"
+        in errors
+    )
+    assert (
+        "user.yaml: record #4 (drug_target notadrug): field 'drug': unknown drug 'notadrug'"
+        in errors
+    )
+
+
+def test_user_source_adds_to_the_graph(tmp_path: Path) -> None:
+    _write(tmp_path, "user.yaml", HEADER)
+    report = _build(tmp_path)
+    assert report.errors == []
+    assert "user-study" in {getattr(r.record, "id", None) for r in report.corpus.records}
+
+
+def test_command_exits_non_zero_and_still_writes(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _write(src, "broken.yaml", "records: 3\ndocument: {}\n")
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(paths.ROOT / "build_graph.py"),
+            "--sources",
+            str(src),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert "broken.yaml" in run.stderr
+    assert (out / "graph.ttl").stat().st_size > 100_000
