@@ -286,9 +286,16 @@ class _Builder:
 
     # -- studies and arms ----------------------------------------------------------
 
-    def _merge_fields(self, kind: str, key: str, items: list[Loaded]) -> dict[str, Any]:
-        """One value per field; a field two records give differently is a warning."""
+    def _merge_fields(
+        self, kind: str, key: str, items: list[Loaded]
+    ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        """One value per field, and the further values of fields records give differently.
+
+        Lists are united and sub-models (a design) completed from each other; a field two
+        records give differently is also a warning.
+        """
         merged: dict[str, Any] = {}
+        others: dict[str, list[Any]] = defaultdict(list)
         for item in items:
             for name, value in item.record:
                 if value in (None, [], "") or name in {"loc", "note", "type"}:
@@ -312,16 +319,16 @@ class _Builder:
                             f"{kind} {key!r} already has {merged[name]!r}; kept both",
                         )
                     )
-                    merged.setdefault("_also", []).append((name, value))
+                    others[name].append(value)
                 else:
                     merged[name] = value
-        return merged
+        return merged, others
 
     def _studies(self) -> None:
         groups = _group(self.corpus.of_type(StudyRecord), lambda r: r.id)
         for key, items in groups.items():
             node = self.mint.study(key)
-            fields = self._merge_fields("study", key, items)
+            fields, others = self._merge_fields("study", key, items)
             design = fields.get("design")
             self.add(node, RDF.type, CDEK.ClinicalStudy)
             if design is not None:
@@ -337,10 +344,8 @@ class _Builder:
             self.add(node, CDEK.sponsor, fields.get("sponsor"))
             self.add(node, CDEK.enrollmentStart, fields.get("enrollment_start"))
             self.add(node, CDEK.enrollmentEnd, fields.get("enrollment_end"))
-            self.add(node, CDEK.siteCount, fields.get("sites"))
-            for name, value in fields.get("_also", []):
-                if name == "sites":
-                    self.add(node, CDEK.siteCount, value)
+            for sites in [fields.get("sites"), *others["sites"]]:
+                self.add(node, CDEK.siteCount, sites)
             for qualifier in fields.get("condition_qualifiers", []):
                 self.add(node, CDEK.conditionQualifier, qualifier)
             self._identifiers(node, fields.get("registry_ids", []), f"study {key}")
@@ -362,7 +367,7 @@ class _Builder:
     def _arms(self) -> None:
         groups = _group(self.corpus.of_type(ArmRecord), lambda r: (r.study, r.id))
         for (study, key), items in groups.items():
-            fields = self._merge_fields("arm", f"{study}/{key}", items)
+            fields, _ = self._merge_fields("arm", f"{study}/{key}", items)
             node = self.mint.arm(study, key)
             study_node = self.mint.study(study)
             self.add(node, RDF.type, CDEK.StudyArm)
@@ -398,7 +403,7 @@ class _Builder:
         identity: Callable[[Any], Hashable],
         values: Callable[[Any], dict[str, Any]],
         compared: tuple[str, ...] | None,
-        emit: Callable[[URIRef, Any, dict[str, Any], list[Loaded]], None],
+        emit: Callable[[URIRef, Any, dict[str, Any]], None],
     ) -> None:
         groups = _group(self.corpus.of_type(kind), identity)
         for key, items in groups.items():
@@ -410,7 +415,7 @@ class _Builder:
                 for i in range(1, len(variants) + 1)
             ]
             for node, variant in zip(nodes, variants, strict=True):
-                emit(node, first, variant.values, variant.sources)
+                emit(node, first, variant.values)
                 self._provenance(node, variant.sources)
                 self._consistency(node, variant)
             self._conflict(base, key, variants, nodes, compared)
@@ -504,9 +509,7 @@ class _Builder:
             item = variant.sources[0]
             self.result.warnings.append(Problem(item.file, item.name, "percent", message))
 
-    def _emit_participants(
-        self, node: URIRef, r: ParticipantsRecord, v: dict[str, Any], _: list[Loaded]
-    ) -> None:
+    def _emit_participants(self, node: URIRef, r: ParticipantsRecord, v: dict[str, Any]) -> None:
         target = self.mint.arm(r.study, r.arm) if r.arm else self.mint.study(r.study)
         self.add(node, RDF.type, CDEK.ParticipantCount)
         where = f"{r.arm or r.study}" + (f" / {r.condition}" if r.condition else "")
@@ -520,9 +523,7 @@ class _Builder:
         self.add(node, CDEK.denominator, v["denominator"])
         self.add(node, CDEK.percent, v["percent"])
 
-    def _emit_outcome(
-        self, node: URIRef, r: OutcomeRecord, v: dict[str, Any], _: list[Loaded]
-    ) -> None:
+    def _emit_outcome(self, node: URIRef, r: OutcomeRecord, v: dict[str, Any]) -> None:
         study = self.mint.study(r.study)
         self.add(node, RDF.type, CDEK.ComparativeResult if r.comparator else CDEK.ArmResult)
         self.add(node, CDEK.inStudy, study)
@@ -552,9 +553,7 @@ class _Builder:
         self.add(node, CDEK.analysisPopulation, r.population)
         self.add(node, CDEK.assessment, v["assessment"])
 
-    def _emit_adverse_event(
-        self, node: URIRef, r: AdverseEventRecord, v: dict[str, Any], _: list[Loaded]
-    ) -> None:
+    def _emit_adverse_event(self, node: URIRef, r: AdverseEventRecord, v: dict[str, Any]) -> None:
         study = self.mint.study(r.study)
         self.add(node, RDF.type, CDEK.AdverseEventResult)
         self.add(node, CDEK.inStudy, study)
@@ -611,7 +610,7 @@ class _Builder:
             self.corpus.of_type(ApprovalRecord), lambda r: (r.drug, r.agency, r.indication)
         ).items():
             node = m.statement("approval", drug, agency, indication)
-            fields = self._merge_fields("approval", str(node), items)
+            fields, _ = self._merge_fields("approval", str(node), items)
             self.add(node, RDF.type, CDEK.Approval)
             when = f" on {fields['date']}" if fields.get("date") else ""
             self.add(node, RDFS.label, f"{agency} approval of {drug} for {indication}{when}")

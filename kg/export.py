@@ -45,12 +45,12 @@ def load_context(path: Path) -> dict[str, Any]:
     return data["@context"]
 
 
-def to_jsonld(graph: Graph, context: dict[str, Any], context_url: str | None = None) -> bytes:
+def to_jsonld(graph: Graph, context: dict[str, Any]) -> bytes:
     """Compacted JSON-LD, nodes and values sorted so two builds give the same bytes."""
     data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
     nodes = data.get("@graph", [data] if "@id" in data else [])
     nodes = sorted((_sorted(n) for n in nodes), key=lambda n: str(n.get("@id")))
-    document = {"@context": context_url or context, "@graph": nodes}
+    document = {"@context": context, "@graph": nodes}
     return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 

@@ -1,4 +1,4 @@
-"""Python mirror of the ontology's terms; ``tests/test_ontology.py`` checks it against the Turtle."""
+"""Python mirror of the ontology terms; tests/test_ontology.py checks it against the Turtle."""
 
 from __future__ import annotations
 

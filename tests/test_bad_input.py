@@ -6,6 +6,9 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from kg import paths
 from kg.iris import DEFAULT_BASE
@@ -51,85 +54,58 @@ def test_bad_yaml_names_the_file_and_others_still_build(tmp_path: Path) -> None:
     assert len(report.corpus.documents) == 5  # the embedded ones still build
 
 
-def _errors_for(tmp_path: Path, record: str) -> list[str]:
-    _write(tmp_path, "user.yaml", HEADER + textwrap.indent(textwrap.dedent(record), "  "))
+def _errors_for(tmp_path: Path, *records: dict[str, Any]) -> list[str]:
+    """The errors of a user file holding HEADER's records and then ``records``."""
+    _write(tmp_path, "user.yaml", HEADER + textwrap.indent(yaml.safe_dump(list(records)), "  "))
     report = _build(tmp_path)
     assert len(report.corpus.records) > 500, "the other records must still build"
     return [str(e) for e in report.errors]
 
 
+def _record(kind: str, **fields: Any) -> dict[str, Any]:
+    """A record of the user study, cited at one span."""
+    return {"type": kind, **fields, "loc": {"section": "Results", "span": [5, 9]}}
+
+
+def _outcome(**fields: Any) -> dict[str, Any]:
+    return _record("outcome", study="user-study", **fields)
+
+
 def test_missing_field(tmp_path: Path) -> None:
-    errors = _errors_for(
-        tmp_path,
-        """
-        - type: outcome
-          study: user-study
-          endpoint: PFS
-          value: 3
-          unit: months
-          loc: {section: Results, span: [5, 9]}
-        """,
-    )
+    errors = _errors_for(tmp_path, _outcome(endpoint="PFS", value=3, unit="months"))
     assert errors == ["user.yaml: record #3 (outcome PFS): field 'statistic': Field required"]
 
 
 def test_non_numeric_value(tmp_path: Path) -> None:
-    errors = _errors_for(
-        tmp_path,
-        """
-        - type: outcome
-          study: user-study
-          endpoint: PFS
-          statistic: median
-          value: about four
-          unit: months
-          loc: {section: Results, span: [5, 9]}
-        """,
-    )
+    record = _outcome(endpoint="PFS", statistic="median", value="about four", unit="months")
+    errors = _errors_for(tmp_path, record)
     assert len(errors) == 1
     assert errors[0].startswith("user.yaml: record #3 (outcome PFS): field 'value':")
     assert "not a number" in errors[0]
 
 
 def test_ci_low_above_value(tmp_path: Path) -> None:
-    errors = _errors_for(
-        tmp_path,
-        """
-        - type: outcome
-          study: user-study
-          arm: a
-          endpoint: ORR
-          statistic: rate
-          value: 20
-          unit: percent
-          ci: 25 to 40
-          ci_level: 95
-          loc: {section: Results, span: [5, 9]}
-        """,
+    record = _outcome(
+        arm="a",
+        endpoint="ORR",
+        statistic="rate",
+        value=20,
+        unit="percent",
+        ci="25 to 40",
+        ci_level=95,
     )
+    errors = _errors_for(tmp_path, record)
     assert errors == ["user.yaml: record #3 (outcome ORR): ci low 25 is above the value 20"]
 
 
 def test_unknown_arm_and_unknown_drug(tmp_path: Path) -> None:
     errors = _errors_for(
         tmp_path,
-        """
-        - type: adverse_event
-          study: user-study
-          arm: nope
-          term: rash
-          percent: 10
-          loc: {section: Results, span: [5, 9]}
-        - type: drug_target
-          drug: notadrug
-          target: BRAF
-          loc: {section: Results, span: [5, 9]}
-        """,
+        _record("adverse_event", study="user-study", arm="nope", term="rash", percent=10),
+        _record("drug_target", drug="notadrug", target="BRAF"),
     )
-    assert (
-        "user.yaml: record #3 (adverse_event rash): field 'arm': study 'user-study' has no arm 'nope'"
-        in errors
-    )
+    no_arm = "field 'arm': study 'user-study' has no arm 'nope'"
+    assert f"user.yaml: record #3 (adverse_event rash): {no_arm}" in errors
     assert (
         "user.yaml: record #4 (drug_target notadrug): field 'drug': unknown drug 'notadrug'"
         in errors

@@ -103,7 +103,7 @@ def test_outputs_hold_the_same_triples(seed_build: BuildReport) -> None:
     assert ttl.isomorphic(Graph().parse(out["ntriples"], format="nt"))
 
 
-def test_no_blank_nodes_and_configurable_base(tmp_path) -> None:
+def test_no_blank_nodes_and_configurable_base() -> None:
     report = run_build(out=None, base="https://example.org/kg/")
     subjects = set(report.result.graph.subjects())
     assert all(isinstance(s, URIRef) for s in subjects)
