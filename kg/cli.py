@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,16 +104,32 @@ def _run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_build(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("build", help="build the graph into out/")
+    _build_parser(parser)
+    parser.set_defaults(func=_run_build)
+
+
+# Each entry adds its subcommands and sets ``func`` (Namespace -> exit code) on them.
+# Commands live in modules named ``kg.cli_<topic>`` so that each stays small.
+_COMMAND_MODULES = ("kg.cli_query", "kg.cli_viz", "kg.cli_trust")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``kg COMMAND ...``."""
     parser = argparse.ArgumentParser(prog="kg", description="Clinical drug evidence graph.")
     commands = parser.add_subparsers(dest="command", required=True)
-    _build_parser(commands.add_parser("build", help="build the graph into out/"))
+    _register_build(commands)
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:  # a missing dependency inside the module, not the module
+                raise
+            continue
+        module.register(commands)
     args = parser.parse_args(argv)
-    if args.command == "build":
-        return _run_build(args)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    return int(args.func(args))
 
 
 if __name__ == "__main__":
