@@ -1,0 +1,204 @@
+"""The Python API: load a built graph and ask it canned or ad-hoc questions.
+
+>>> from kg.api import KnowledgeGraph
+>>> graph = KnowledgeGraph.load()                      # out/graph.ttl (+ out/inferred.ttl)
+>>> graph.query("efficacy-of-drug", drug="Nexavar").to_dataframe()
+>>> graph.query("SELECT ?s WHERE { ?s a cdek:Drug }").rows
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from kg import paths
+from kg.catalog import CannedQuery, Parameter, load_catalog, parse_header
+from kg.engine import OxigraphEngine, Term, from_rdflib
+from kg.resolve import CLASS_OF_KIND, EntityIndex, ResolveError
+from kg.results import QueryResult
+
+__all__ = [
+    "ONTOLOGY_GRAPH",
+    "KnowledgeGraph", "ParameterError", "default_graph_files", "display_prefixes"]
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+ONTOLOGY_GRAPH = "https://w3id.org/cdekg/ontology"
+
+
+class ParameterError(ValueError):
+    """A parameter that the query does not take, or whose value cannot be used."""
+
+
+def default_graph_files(out: Path = paths.OUT) -> list[Path]:
+    """The built graph and, when the build wrote one, its inferred companion."""
+    files = [out / "graph.ttl"]
+    inferred = out / "inferred.ttl"
+    if inferred.is_file():
+        files.append(inferred)
+    return files
+
+
+def display_prefixes() -> dict[str, str]:
+    """Prefixes for short display: the JSON-LD context's, then the identifier prefix map."""
+    context = json.loads((paths.ONTOLOGY / "context.jsonld").read_text(encoding="utf-8"))
+    prefixes = {k: v for k, v in context["@context"].items() if isinstance(v, str)}
+    prefixes.setdefault("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+    data = json.loads((paths.ONTOLOGY / "prefixmap.json").read_text(encoding="utf-8"))
+    for prefix, namespace in data["prefixes"].items():
+        prefixes.setdefault(prefix, namespace)
+    # longest namespace first, so that kgr: does not hide a longer match
+    return dict(sorted(prefixes.items(), key=lambda item: -len(item[1])))
+
+
+def _prolog(prefixes: Mapping[str, str]) -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
+
+
+class KnowledgeGraph:
+    """A built evidence graph, ready for SPARQL."""
+
+    def __init__(
+        self, engine: OxigraphEngine, queries: Path = paths.QUERIES, *, ontology: bool = True
+    ) -> None:
+        if ontology:  # class, property and statistic labels live there
+            engine.add_file(paths.ONTOLOGY / "cdek.ttl", graph=ONTOLOGY_GRAPH)
+        self.engine = engine
+        self.queries_folder = queries
+        self.prefixes = display_prefixes()
+
+    @classmethod
+    def load(cls, *files: Path | str, queries: Path = paths.QUERIES) -> KnowledgeGraph:
+        """Load graph files (Turtle, N-Triples, N-Quads, JSON-LD...); default: the build's."""
+        chosen = [Path(f) for f in files] or default_graph_files()
+        return cls(OxigraphEngine.load(*chosen), queries)
+
+    @classmethod
+    def from_graph(cls, graph: rdflib.Graph, queries: Path = paths.QUERIES) -> KnowledgeGraph:
+        """Wrap an rdflib graph, such as ``run_build(...).result.graph``."""
+        store = ox.Store()
+        data = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        return cls(OxigraphEngine(store), queries)
+
+    def __len__(self) -> int:
+        return self.engine.triple_count()
+
+    @cached_property
+    def catalog(self) -> dict[str, CannedQuery]:
+        """The canned questions by name."""
+        return load_catalog(self.queries_folder)
+
+    @cached_property
+    def index(self) -> EntityIndex:
+        from kg.pipeline import prefix_converter
+
+        return EntityIndex(self.engine, prefix_converter())
+
+    def resolve(self, value: str, kind: str = "entity") -> str:
+        """The IRI of the node named by a label, synonym, acronym, CURIE or IRI."""
+        return self.index.resolve(value, kind).value
+
+    def query(
+        self,
+        query: str | Path,
+        params: Mapping[str, str] | None = None,
+        /,
+        *,
+        max_results: int | None = None,
+        **kwargs: str,
+    ) -> QueryResult:
+        """Run a canned question (by name), a ``.rq`` file or SPARQL text.
+
+        Parameters come as a mapping or keywords, by name, as text: ``drug="Nexavar"``.
+        """
+        text, declared = self.prepare(query)
+        given = {**(params or {}), **kwargs}
+        bindings = self.bindings(declared, given)
+        outcome = self.engine.run(text, bindings, max_results=max_results)
+        return QueryResult(outcome, self.prefixes)
+
+    def prepare(self, query: str | Path) -> tuple[str, tuple[Parameter, ...] | None]:
+        """The SPARQL text to run and its declared parameters (None for ad-hoc text)."""
+        if isinstance(query, str) and query in self.catalog:
+            canned = self.catalog[query]
+            return self.with_prefixes(canned.text), canned.parameters
+        if isinstance(query, Path) or re.fullmatch(r"[^\s{}]+\.rq", query):
+            path = Path(query)
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: no such query file")
+            text = path.read_text(encoding="utf-8")
+            declared = parse_header(path, text)[2] if "# title:" in text else None
+            return self.with_prefixes(text), declared
+        if re.fullmatch(r"[a-z0-9-]+", query):
+            known = ", ".join(sorted(self.catalog))
+            raise ParameterError(f"no canned question named {query!r} (known: {known})")
+        return self.with_prefixes(query), None
+
+    def with_prefixes(self, text: str) -> str:
+        """``text`` with PREFIX lines for the usual prefixes it uses but does not declare."""
+        declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?\s*:", text))
+        missing = {
+            p: ns for p, ns in self.prefixes.items()
+            if p not in declared and re.search(rf"(?<![\w<?$]){re.escape(p)}:", text)
+        }
+        return _prolog(missing) + text
+
+    def bindings(
+        self, declared: Iterable[Parameter] | None, given: Mapping[str, str]
+    ) -> dict[str, Term]:
+        """Parameter values as RDF terms: declared ones by kind, ad-hoc ones by guess."""
+        if declared is None:
+            return {name: self._guess(value) for name, value in given.items()}
+        declared = tuple(declared)
+        names = {p.name for p in declared}
+        unknown = sorted(set(given) - names)
+        if unknown:
+            takes = ", ".join(sorted(names)) or "none"
+            raise ParameterError(f"unknown parameter {', '.join(unknown)} (this query takes: {takes})")
+        out: dict[str, Term] = {}
+        for param in declared:
+            value = given.get(param.name, param.default)
+            if value is None or value == "":
+                continue
+            out[param.name] = self._term(param, value)
+        return out
+
+    def _term(self, param: Parameter, value: str) -> Term:
+        if param.kind in CLASS_OF_KIND or param.kind == "entity":
+            try:
+                return self.index.resolve(value, param.kind)
+            except ResolveError as error:
+                raise ParameterError(f"{param.name}: {error}") from None
+        if param.kind in ("number", "integer"):
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                raise ParameterError(f"{param.name}: {value!r} is not a number") from None
+            if param.kind == "integer":
+                if number != number.to_integral_value():
+                    raise ParameterError(f"{param.name}: {value!r} is not a whole number")
+                return ox.Literal(str(int(number)), datatype=ox.NamedNode(_XSD + "integer"))
+            return ox.Literal(str(number), datatype=ox.NamedNode(_XSD + "decimal"))
+        return ox.Literal(value)
+
+    def _guess(self, value: str) -> Term:
+        """An ad-hoc value: an <IRI>, a node by name or CURIE, a number, else a string."""
+        text = value.strip()
+        if text.startswith("<") and text.endswith(">"):
+            return ox.NamedNode(text[1:-1])
+        try:
+            return self.index.resolve(text)
+        except ResolveError:
+            pass
+        try:
+            return from_rdflib(rdflib.Literal(Decimal(text)))
+        except InvalidOperation:
+            return ox.Literal(text)
+

@@ -1,0 +1,239 @@
+"""Running SPARQL on a built graph: pyoxigraph as the engine, rdflib as the baseline.
+
+Both engines return an :class:`Outcome` of pyoxigraph terms, so callers (the command line,
+the Python API, the endpoint, the benchmarks) do not care which one ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node
+
+from kg.sparql import QueryForm, bind_values, check_query
+
+__all__ = [
+    "RDF_FORMATS",
+    "Engine",
+    "Outcome",
+    "OxigraphEngine",
+    "RdflibEngine",
+    "ResultTooLarge",
+    "Term",
+    "from_rdflib",
+    "to_rdflib",
+]
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class ResultTooLarge(RuntimeError):
+    """The answer has more rows (or triples) than the cap allows."""
+
+    def __init__(self, cap: int, unit: str) -> None:
+        self.cap = cap
+        super().__init__(
+            f"the result has more than {cap:,} {unit}, the cap of this service; "
+            "narrow the query or add a LIMIT"
+        )
+
+
+@dataclass
+class Outcome:
+    """What a query produced: rows for SELECT, a boolean for ASK, triples otherwise."""
+
+    form: QueryForm
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) if self.form == "SELECT" else len(self.triples)
+
+
+def to_rdflib(term: Term | None) -> Node | None:
+    """The rdflib term for a pyoxigraph term (plain literals stay plain)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == _XSD_STRING:
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+
+
+def from_rdflib(term: Node) -> Term:
+    """The pyoxigraph term for an rdflib term."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != _LANG_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _format_of(path: Path) -> ox.RdfFormat:
+    try:
+        return RDF_FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(RDF_FORMATS))
+        raise ValueError(f"{path}: unknown RDF file type (expected one of {known})") from None
+
+
+class Engine:
+    """A loaded graph that answers SPARQL queries."""
+
+    name = "engine"
+
+    def triple_count(self) -> int:
+        raise NotImplementedError
+
+    def run(
+        self,
+        text: str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        max_results: int | None = None,
+        allow_remote: bool = False,
+    ) -> Outcome:
+        """Check ``text`` (see :func:`kg.sparql.check_query`), then evaluate it.
+
+        ``bindings`` pre-bind variables by name; ``max_results`` caps rows or triples and
+        raises :class:`ResultTooLarge` beyond it.
+        """
+        check = check_query(text, allow_remote=allow_remote)
+        if bindings:
+            text = bind_values(text, {name: str(term) for name, term in bindings.items()})
+            check_query(text, allow_remote=allow_remote)
+        return self._evaluate(text, check.form, max_results)
+
+    def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
+        raise NotImplementedError
+
+
+def _capped(items: Iterable, cap: int | None, unit: str) -> list:
+    out = []
+    for item in items:
+        if cap is not None and len(out) >= cap:
+            raise ResultTooLarge(cap, unit)
+        out.append(item)
+    return out
+
+
+class OxigraphEngine(Engine):
+    """pyoxigraph's in-memory store: the engine used everywhere but the baseline."""
+
+    name = "pyoxigraph"
+
+    def __init__(self, store: ox.Store | None = None) -> None:
+        self.store = store if store is not None else ox.Store()
+
+    @classmethod
+    def load(cls, *files: Path) -> OxigraphEngine:
+        """Load RDF files (format from the extension) into one store."""
+        engine = cls()
+        for file in files:
+            engine.add_file(Path(file))
+        return engine
+
+    def add_file(self, path: Path, graph: str | None = None) -> None:
+        """Load one file, into the named ``graph`` if given (triples formats only)."""
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such graph file (run `kg build` first?)")
+        try:
+            self.store.bulk_load(
+                path=str(path),
+                format=_format_of(path),
+                to_graph=ox.NamedNode(graph) if graph else None,
+            )
+        except SyntaxError as error:
+            raise ValueError(f"{path}: not valid RDF: {error}") from None
+
+    def triple_count(self) -> int:
+        return len(self.store)
+
+    def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
+        result = self.store.query(text, use_default_graph_as_union=True)
+        if form == "ASK":
+            return Outcome(form, boolean=bool(result))
+        if form == "SELECT":
+            variables = [v.value for v in result.variables]
+            rows = _capped(
+                (tuple(solution[v] for v in variables) for solution in result), cap, "rows"
+            )
+            return Outcome(form, variables=variables, rows=rows)
+        return Outcome(form, triples=_capped(result, cap, "triples"))
+
+
+class RdflibEngine(Engine):
+    """rdflib's own SPARQL engine over its Memory store: the baseline in benchmarks."""
+
+    name = "rdflib"
+
+    def __init__(self, graph: rdflib.Graph | None = None) -> None:
+        self.graph = graph if graph is not None else rdflib.Graph()
+
+    @classmethod
+    def load(cls, *files: Path) -> RdflibEngine:
+        graph = rdflib.Graph()
+        for file in files:
+            graph.parse(str(file), format=rdflib.util.guess_format(str(file)) or "turtle")
+        return cls(graph)
+
+    def triple_count(self) -> int:
+        return len(self.graph)
+
+    def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
+        result = self.graph.query(text)
+        if form == "ASK":
+            return Outcome(form, boolean=bool(result.askAnswer))
+        if form == "SELECT":
+            variables = [str(v) for v in result.vars or []]
+            rows = _capped(
+                (
+                    tuple(None if t is None else from_rdflib(t) for t in row)
+                    for row in result  # type: ignore[union-attr]
+                ),
+                cap,
+                "rows",
+            )
+            return Outcome(form, variables=variables, rows=rows)
+        triples = (
+            ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+            for s, p, o in result  # type: ignore[misc]
+        )
+        return Outcome(form, triples=_capped(triples, cap, "triples"))
+
+
+def load_engine(files: Sequence[Path], kind: str = "pyoxigraph") -> Engine:
+    """An engine of ``kind`` (``pyoxigraph`` or ``rdflib``) over ``files``."""
+    if kind == "rdflib":
+        return RdflibEngine.load(*files)
+    return OxigraphEngine.load(*files)

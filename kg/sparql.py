@@ -1,0 +1,183 @@
+"""Checking a SPARQL query before it runs: syntax, query form, and what it may reach.
+
+A query is parsed with rdflib's parser (pure Python, executes nothing). The parse tree tells
+the query form and whether it would make the engine fetch anything: ``SERVICE`` (federated
+query), ``FROM``/``FROM NAMED`` (dataset clauses, which some engines dereference) and any
+SPARQL Update (``LOAD`` among them). pyoxigraph's native HTTP client is invisible to Python
+audit hooks, so refusing these in the tree is the only reliable guard (see LIBRARIES.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pyoxigraph as ox
+from pyparsing import ParseBaseException
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+__all__ = [
+    "QueryError",
+    "QueryForm",
+    "QueryRefused",
+    "SparqlCheck",
+    "bind_values",
+    "check_query",
+]
+
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+
+_FORMS: dict[str, QueryForm] = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+# words that make an engine reach outside the graph; with them present we never hand the
+# text to an engine, not even an empty one, to improve an error message
+_REACHING = re.compile(r"\b(SERVICE|LOAD|FROM)\b", re.IGNORECASE)
+
+
+class QueryError(ValueError):
+    """A query that does not parse; ``line`` and ``column`` are 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.message, self.line, self.column = message, line, column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"{where}{message}")
+
+
+class QueryRefused(ValueError):
+    """A well-formed query this service will not run (update, SERVICE, FROM...)."""
+
+
+@dataclass(frozen=True)
+class SparqlCheck:
+    """What a parsed query is."""
+
+    form: QueryForm
+    service: bool  # contains SERVICE
+    dataset: bool  # contains FROM / FROM NAMED
+
+
+def _walk(node: Any) -> Iterator[CompValue]:
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
+        for item in node:
+            yield from _walk(item)
+
+
+def _oxigraph_position(text: str) -> QueryError | None:
+    """Oxigraph's own message, which points at the exact column, if it is safe to ask."""
+    if _REACHING.search(text):
+        return None
+    try:
+        ox.Store().query(text)  # an empty store: nothing to read, nothing to reach
+    except SyntaxError as error:
+        match = re.match(r"error at (\d+):(\d+): (.*)", str(error), re.DOTALL)
+        if match:
+            return QueryError(match[3].strip(), int(match[1]), int(match[2]))
+        return QueryError(str(error))
+    except Exception:
+        return None
+    return None
+
+
+def check_query(text: str, *, allow_remote: bool = False) -> SparqlCheck:
+    """Parse ``text``; raise :class:`QueryError` or :class:`QueryRefused`, else describe it.
+
+    With ``allow_remote`` the operator lets SERVICE and dataset clauses through.
+    """
+    try:
+        tree = parseQuery(text)
+    except ParseBaseException as error:
+        if _is_update(text):
+            raise QueryRefused(
+                "SPARQL Update is not accepted: this graph is read-only"
+            ) from None
+        better = _oxigraph_position(text)
+        if better is not None:
+            raise better from None
+        raise QueryError(f"syntax error: {error.msg}", error.lineno, error.col) from None
+    nodes = list(_walk(tree))
+    form = next((_FORMS[n.name] for n in nodes if n.name in _FORMS), None)
+    if form is None:  # pragma: no cover - the parser only accepts the four forms
+        raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+    check = SparqlCheck(
+        form=form,
+        service=any(n.name == "ServiceGraphPattern" for n in nodes),
+        dataset=any(n.name == "DatasetClause" for n in nodes),
+    )
+    if not allow_remote and check.service:
+        raise QueryRefused("SERVICE (federated query) is disabled on this endpoint")
+    if not allow_remote and check.dataset:
+        raise QueryRefused("FROM / FROM NAMED are disabled: the query runs on this graph only")
+    return check
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except ParseBaseException:
+        return False
+    return True
+
+
+def _where_brace(text: str) -> int | None:
+    """Offset of the ``{`` opening the query's top-level WHERE group, or None.
+
+    Skips comments, strings and IRIs; takes the brace after a top-level ``WHERE``, or, when
+    the keyword is omitted (allowed for SELECT, ASK and DESCRIBE), the first top-level brace.
+    """
+    i, depth, first, after_where = 0, 0, None, False
+    while i < len(text):
+        c = text[i]
+        if c == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return None
+        elif c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            i += len(quote)
+            while i < len(text) and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote) - 1
+        elif c == "<" and re.match(r"<[^\s<>\"{}|^`]*>", text[i:]):
+            i = text.index(">", i)
+        elif c == "{":
+            if depth == 0:
+                if after_where:
+                    return i
+                first = i if first is None else first
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and text[i : i + 5].upper() == "WHERE" and not (
+            i and (text[i - 1].isalnum() or text[i - 1] in "_?$:")
+        ):
+            after_where = True
+        i += 1
+    return None if after_where else first
+
+
+def bind_values(text: str, bindings: dict[str, str]) -> str:
+    """``text`` with an inline ``VALUES`` block pre-binding variables at the top of WHERE.
+
+    ``bindings`` maps a variable name to a term in SPARQL syntax (``<iri>``, ``"1"^^<...>``).
+    Joining inline data at the start of the group keeps SPARQL's own semantics: filters of
+    the group see the value, subqueries are joined on what they project.
+    """
+    if not bindings:
+        return text
+    brace = _where_brace(text)
+    if brace is None:
+        raise QueryError("cannot find the query's WHERE clause to bind parameters to")
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(bindings.values())
+    return f"{text[: brace + 1]} VALUES ({names}) {{ ({values}) }}{text[brace + 1 :]}"
