@@ -353,6 +353,8 @@ def _hop_options(eg: nx.MultiDiGraph, a: str, b: str, drug: str) -> tuple[Hop, .
             if data["evidence"] and not items:
                 continue  # evidence exists, but for other drugs only
             text = tuple(f"{e['label']} [{'; '.join(e['sources'])}]" for e in items)
+            if not items and eg.nodes[u]["sources"]:  # a direct statement of the record of u
+                text = (f"record of {eg.nodes[u]['label']} [{'; '.join(eg.nodes[u]['sources'])}]",)
             hops.append(Hop(u, v, key, data["label"], text))
     return tuple(hops)
 

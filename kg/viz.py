@@ -162,7 +162,7 @@ def disease_nodes(nxg: nx.MultiDiGraph, disease: str) -> set[str]:
         elif cls in STUDY_CLASSES:
             arms = _by_key(nxg, node, {"hasArm"}, out=True)
             nodes |= _study_members(nxg, node, arms) | set(
-                _by_key(nxg, node, {"studiesDrug"}, True)
+                _by_key(nxg, node, {"studiesDrug"}, out=True)
             )
         elif cls == "Approval":
             nodes |= set(_by_key(nxg, node, {"approvedDrug"}, out=True))
