@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 
 from rdflib import Graph
@@ -31,6 +32,10 @@ def load_graph(path: Path) -> Graph:
         return Graph().parse(path, format=guess_format(str(path)) or "turtle")
     except Exception as error:  # rdflib raises many kinds for bad input
         raise GraphFileError(f"{path}: cannot be read as RDF: {error}") from None
+
+
+def _error(error: Exception) -> None:
+    print(f"error: {error}", file=sys.stderr)
 
 
 def _graph_option(parser: argparse.ArgumentParser) -> None:
@@ -79,12 +84,11 @@ def _choose_view(graph: Graph, args: argparse.Namespace) -> tuple[View, str]:
 
 
 def _run_viz(args: argparse.Namespace) -> int:
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         graph = load_graph(args.graph)
         view, stem = _choose_view(graph, args)
     except (ValueError, LookupError, FileNotFoundError) as error:
-        errors.print(f"error: {error}")
+        _error(error)
         return 2
     target = args.output or args.out / "views" / f"{stem}.html"
     write_view(view, target)
@@ -99,7 +103,7 @@ def _run_paths(args: argparse.Namespace) -> int:
         drug = find_node(detail, args.drug, ["Drug"])
         disease = find_node(detail, args.disease, ["Disease"])
     except ValueError as error:
-        Console(stderr=True, highlight=False).print(f"error: {error}")
+        _error(error)
         return 2
     found = mechanism_paths(entity_graph(detail), drug, disease, cutoff=args.max_hops)
     label = lambda n: detail.nodes[n]["label"]  # noqa: E731
@@ -124,7 +128,7 @@ def _run_stats(args: argparse.Namespace) -> int:
     try:
         graph = load_graph(args.graph)
     except ValueError as error:
-        Console(stderr=True, highlight=False).print(f"error: {error}")
+        _error(error)
         return 2
     detail = project(graph)
     result = stats(graph, entity_graph(detail))

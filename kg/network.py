@@ -319,7 +319,8 @@ def find_node(nxg: nx.MultiDiGraph, name: str, classes: Iterable[str] = NODE_CLA
         if len(hits) > 1:
             shown = ", ".join(f"{nxg.nodes[h]['label']!r}" for h in hits[:8])
             raise ValueError(f"{name!r} matches {len(hits)} nodes: {shown}; be more specific")
-    kinds = ", ".join(sorted(allowed & {c for _, c in nxg.nodes(data="cls")})) or "nodes"
+    present = allowed & {c for _, c in nxg.nodes(data="cls")}
+    kinds = " or ".join(sorted(schema_labels().get(c, c) for c in present)) or "node"
     raise ValueError(f"no {kinds} named {name!r} in the graph")
 
 
