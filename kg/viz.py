@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -267,7 +269,7 @@ def _options(n_nodes: int) -> dict[str, Any]:
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n_nodes > 300},
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
-            "font": {"size": 9, "align": "middle", "color": "#555"},
+            "font": {"size": 9, "align": "horizontal", "color": "#555"},
             "color": {"color": "#b0b0b0", "highlight": "#333"},
             "smooth": False,
         },
@@ -340,12 +342,21 @@ def to_network(view: View) -> Network:
 
 
 @lru_cache(maxsize=1)
-def _vis_assets() -> tuple[str, str]:
-    """vis-network's script and stylesheet from the installed pyvis, to inline."""
-    return (
-        (_VIS / "vis-network.min.js").read_text(encoding="utf-8"),
-        (_VIS / "vis-network.css").read_text(encoding="utf-8"),
+def _assets() -> dict[str, str]:
+    """vis-network (from the installed pyvis) and the page script, to inline; their CSP hashes."""
+    scripts = {
+        "vis_js": (_VIS / "vis-network.min.js").read_text(encoding="utf-8"),
+        "page_js": (TEMPLATES / "network.js").read_text(encoding="utf-8"),
+    }
+    for name, text in scripts.items():
+        if "</script" in text.lower():
+            raise ValueError(f"{name} cannot be inlined: it contains a closing script tag")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+        for text in scripts.values()
     )
+    css = (_VIS / "vis-network.css").read_text(encoding="utf-8")
+    return {**scripts, "vis_css": css, "script_hashes": hashes}
 
 
 def _environment(view: View) -> Environment:
@@ -353,7 +364,7 @@ def _environment(view: View) -> Environment:
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default_for_string=True, default=True),
     )
-    env.globals["vis_js"], env.globals["vis_css"] = _vis_assets()
+    env.globals.update(_assets())
     env.globals["legend"] = _legend(view)
     return env
 
