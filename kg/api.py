@@ -20,13 +20,17 @@ import rdflib
 
 from kg import paths
 from kg.catalog import CannedQuery, Parameter, load_catalog, parse_header
-from kg.engine import OxigraphEngine, Term, from_rdflib
+from kg.engine import Engine, OxigraphEngine, Term, from_rdflib, load_engine
 from kg.resolve import CLASS_OF_KIND, EntityIndex, ResolveError
 from kg.results import QueryResult
 
 __all__ = [
     "ONTOLOGY_GRAPH",
-    "KnowledgeGraph", "ParameterError", "default_graph_files", "display_prefixes"]
+    "KnowledgeGraph",
+    "ParameterError",
+    "default_graph_files",
+    "display_prefixes",
+]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 ONTOLOGY_GRAPH = "https://w3id.org/cdekg/ontology"
@@ -57,27 +61,29 @@ def display_prefixes() -> dict[str, str]:
     return dict(sorted(prefixes.items(), key=lambda item: -len(item[1])))
 
 
-def _prolog(prefixes: Mapping[str, str]) -> str:
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
-
-
 class KnowledgeGraph:
     """A built evidence graph, ready for SPARQL."""
 
     def __init__(
-        self, engine: OxigraphEngine, queries: Path = paths.QUERIES, *, ontology: bool = True
+        self, engine: Engine, queries: Path = paths.QUERIES, *, ontology: bool = True
     ) -> None:
         if ontology:  # class, property and statistic labels live there
             engine.add_file(paths.ONTOLOGY / "cdek.ttl", graph=ONTOLOGY_GRAPH)
         self.engine = engine
         self.queries_folder = queries
         self.prefixes = display_prefixes()
+        engine.prefixes = dict(self.prefixes)
 
     @classmethod
-    def load(cls, *files: Path | str, queries: Path = paths.QUERIES) -> KnowledgeGraph:
-        """Load graph files (Turtle, N-Triples, N-Quads, JSON-LD...); default: the build's."""
+    def load(
+        cls, *files: Path | str, queries: Path = paths.QUERIES, engine: str = "pyoxigraph"
+    ) -> KnowledgeGraph:
+        """Load graph files (Turtle, N-Triples, N-Quads, JSON-LD...); default: the build's.
+
+        ``engine="rdflib"`` runs queries on rdflib's own engine instead (much slower).
+        """
         chosen = [Path(f) for f in files] or default_graph_files()
-        return cls(OxigraphEngine.load(*chosen), queries)
+        return cls(load_engine(chosen, engine), queries)
 
     @classmethod
     def from_graph(cls, graph: rdflib.Graph, queries: Path = paths.QUERIES) -> KnowledgeGraph:
@@ -128,27 +134,18 @@ class KnowledgeGraph:
         """The SPARQL text to run and its declared parameters (None for ad-hoc text)."""
         if isinstance(query, str) and query in self.catalog:
             canned = self.catalog[query]
-            return self.with_prefixes(canned.text), canned.parameters
+            return canned.text, canned.parameters
         if isinstance(query, Path) or re.fullmatch(r"[^\s{}]+\.rq", query):
             path = Path(query)
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no such query file")
             text = path.read_text(encoding="utf-8")
             declared = parse_header(path, text)[2] if "# title:" in text else None
-            return self.with_prefixes(text), declared
+            return text, declared
         if re.fullmatch(r"[a-z0-9-]+", query):
             known = ", ".join(sorted(self.catalog))
             raise ParameterError(f"no canned question named {query!r} (known: {known})")
-        return self.with_prefixes(query), None
-
-    def with_prefixes(self, text: str) -> str:
-        """``text`` with PREFIX lines for the usual prefixes it uses but does not declare."""
-        declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?\s*:", text))
-        missing = {
-            p: ns for p, ns in self.prefixes.items()
-            if p not in declared and re.search(rf"(?<![\w<?$]){re.escape(p)}:", text)
-        }
-        return _prolog(missing) + text
+        return query, None
 
     def bindings(
         self, declared: Iterable[Parameter] | None, given: Mapping[str, str]
@@ -161,7 +158,9 @@ class KnowledgeGraph:
         unknown = sorted(set(given) - names)
         if unknown:
             takes = ", ".join(sorted(names)) or "none"
-            raise ParameterError(f"unknown parameter {', '.join(unknown)} (this query takes: {takes})")
+            raise ParameterError(
+                f"unknown parameter {', '.join(unknown)} (this query takes: {takes})"
+            )
         out: dict[str, Term] = {}
         for param in declared:
             value = given.get(param.name, param.default)
@@ -201,4 +200,3 @@ class KnowledgeGraph:
             return from_rdflib(rdflib.Literal(Decimal(text)))
         except InvalidOperation:
             return ox.Literal(text)
-

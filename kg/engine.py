@@ -17,6 +17,7 @@ from rdflib.term import Node
 from kg.sparql import QueryForm, bind_values, check_query
 
 __all__ = [
+    "ENGINES",
     "RDF_FORMATS",
     "Engine",
     "Outcome",
@@ -25,6 +26,7 @@ __all__ = [
     "ResultTooLarge",
     "Term",
     "from_rdflib",
+    "load_engine",
     "to_rdflib",
 ]
 
@@ -46,7 +48,7 @@ class ResultTooLarge(RuntimeError):
     """The answer has more rows (or triples) than the cap allows."""
 
     def __init__(self, cap: int, unit: str) -> None:
-        self.cap = cap
+        self.cap, self.unit = cap, unit
         super().__init__(
             f"the result has more than {cap:,} {unit}, the cap of this service; "
             "narrow the query or add a LIMIT"
@@ -111,8 +113,14 @@ class Engine:
     """A loaded graph that answers SPARQL queries."""
 
     name = "engine"
+    # prefixes every query may use without declaring them
+    prefixes: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
     def triple_count(self) -> int:
+        raise NotImplementedError
+
+    def add_file(self, path: Path, graph: str | None = None) -> None:
+        """Load an RDF file (format from its extension), into the named ``graph`` if given."""
         raise NotImplementedError
 
     def run(
@@ -128,10 +136,10 @@ class Engine:
         ``bindings`` pre-bind variables by name; ``max_results`` caps rows or triples and
         raises :class:`ResultTooLarge` beyond it.
         """
-        check = check_query(text, allow_remote=allow_remote)
+        check = check_query(text, allow_remote=allow_remote, prefixes=self.prefixes)
         if bindings:
             text = bind_values(text, {name: str(term) for name, term in bindings.items()})
-            check_query(text, allow_remote=allow_remote)
+            check_query(text, allow_remote=allow_remote, prefixes=self.prefixes)
         return self._evaluate(text, check.form, max_results)
 
     def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
@@ -180,7 +188,9 @@ class OxigraphEngine(Engine):
         return len(self.store)
 
     def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
-        result = self.store.query(text, use_default_graph_as_union=True)
+        result = self.store.query(
+            text, use_default_graph_as_union=True, prefixes=self.prefixes or None
+        )
         if form == "ASK":
             return Outcome(form, boolean=bool(result))
         if form == "SELECT":
@@ -202,16 +212,22 @@ class RdflibEngine(Engine):
 
     @classmethod
     def load(cls, *files: Path) -> RdflibEngine:
-        graph = rdflib.Graph()
+        engine = cls()
         for file in files:
-            graph.parse(str(file), format=rdflib.util.guess_format(str(file)) or "turtle")
-        return cls(graph)
+            engine.add_file(Path(file))
+        return engine
+
+    def add_file(self, path: Path, graph: str | None = None) -> None:
+        """Load one file; rdflib's plain graph keeps no named graphs, so ``graph`` is unused."""
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such graph file (run `kg build` first?)")
+        self.graph.parse(str(path), format=rdflib.util.guess_format(str(path)) or "turtle")
 
     def triple_count(self) -> int:
         return len(self.graph)
 
     def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
-        result = self.graph.query(text)
+        result = self.graph.query(text, initNs=self.prefixes)
         if form == "ASK":
             return Outcome(form, boolean=bool(result.askAnswer))
         if form == "SELECT":
@@ -232,8 +248,15 @@ class RdflibEngine(Engine):
         return Outcome(form, triples=_capped(triples, cap, "triples"))
 
 
+ENGINES: dict[str, type[Engine]] = {"pyoxigraph": OxigraphEngine, "rdflib": RdflibEngine}
+
+
 def load_engine(files: Sequence[Path], kind: str = "pyoxigraph") -> Engine:
     """An engine of ``kind`` (``pyoxigraph`` or ``rdflib``) over ``files``."""
-    if kind == "rdflib":
-        return RdflibEngine.load(*files)
-    return OxigraphEngine.load(*files)
+    try:
+        engine = ENGINES[kind]()
+    except KeyError:
+        raise ValueError(f"unknown engine {kind!r} (one of {', '.join(ENGINES)})") from None
+    for file in files:
+        engine.add_file(Path(file))
+    return engine

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import curies
 import pyoxigraph as ox
 
-from kg.engine import OxigraphEngine
+from kg.engine import Engine
 
 __all__ = ["CLASS_OF_KIND", "EntityIndex", "ResolveError"]
 
@@ -19,8 +19,15 @@ CDEK = "https://w3id.org/cdekg/ontology#"
 ENTITY_CLASSES = frozenset(
     f"{CDEK}{name}"
     for name in (
-        "Drug", "Disease", "Target", "GeneProduct", "TargetFamily", "AdverseEventTerm",
-        "Endpoint", "ClinicalStudy", "SourceDocument",
+        "Drug",
+        "Disease",
+        "Target",
+        "GeneProduct",
+        "TargetFamily",
+        "AdverseEventTerm",
+        "Endpoint",
+        "ClinicalStudy",
+        "SourceDocument",
     )
 )
 # parameter kind -> the class the node must have (entity: any class)
@@ -56,13 +63,12 @@ class _Entry:
 class EntityIndex:
     """Names and identifiers of every typed node, for resolving parameters."""
 
-    def __init__(self, engine: OxigraphEngine, converter: curies.Converter) -> None:
+    def __init__(self, engine: Engine, converter: curies.Converter) -> None:
         self.converter = converter
         classes: dict[str, set[str]] = defaultdict(set)
         names: dict[str, set[str]] = defaultdict(set)
-        for row in engine.store.query(_NAMES):
-            node, name, cls = row["node"], row["name"], row["class"]
-            if not isinstance(node, ox.NamedNode):
+        for node, name, cls in engine.run(_NAMES).rows:
+            if not isinstance(node, ox.NamedNode) or name is None or cls is None:
                 continue
             classes[node.value].add(cls.value)
             names[self._key(name.value)].add(node.value)
@@ -86,7 +92,9 @@ class EntityIndex:
             text = f"clinicaltrials:{text.upper()}"
         candidates: set[str] = set()
         if text.startswith(("http://", "https://", "urn:")):
-            candidates = {text} if text in self._classes else set(self._names.get(self._key(text), ()))
+            candidates = (
+                {text} if text in self._classes else set(self._names.get(self._key(text), ()))
+            )
         else:
             candidates = set(self._names.get(self._key(text), ()))
             expanded = self._expand(text)
@@ -104,7 +112,8 @@ class EntityIndex:
         if not entries:
             hint = self._suggest(text, wanted)
             raise ResolveError(
-                f"no {what} named {value!r} in the graph" + (f"; did you mean {hint}?" if hint else "")
+                f"no {what} named {value!r} in the graph"
+                + (f"; did you mean {hint}?" if hint else "")
             )
         listed = ", ".join(e.node for e in entries[:8])
         raise ResolveError(f"{value!r} names {len(entries)} nodes ({listed}); give an IRI or CURIE")
@@ -124,7 +133,8 @@ class EntityIndex:
 
     def _suggest(self, text: str, wanted: str | None) -> str:
         pool = [
-            name for name, nodes in self._names.items()
+            name
+            for name, nodes in self._names.items()
             if wanted is None or any(wanted in self._classes.get(n, ()) for n in nodes)
         ]
         close = difflib.get_close_matches(self._key(text), pool, n=3, cutoff=0.6)

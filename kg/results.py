@@ -67,7 +67,7 @@ def compact(term: Node | None, prefixes: dict[str, str]) -> str:
         text = str(term)
         for prefix, namespace in prefixes.items():
             if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace):]}"
+                return f"{prefix}:{text[len(namespace) :]}"
         return text
     return str(term)
 
@@ -118,8 +118,10 @@ class QueryResult:
     def values(self) -> list[dict[str, Any]]:
         """Rows with Python values: numbers, dates and booleans as such, IRIs as strings."""
         return [
-            {k: (v.toPython() if isinstance(v, rdflib.Literal) else v and str(v))
-             for k, v in row.items()}
+            {
+                k: (v.toPython() if isinstance(v, rdflib.Literal) else v and str(v))
+                for k, v in row.items()
+            }
             for row in self.rows
         ]
 
@@ -138,8 +140,11 @@ class QueryResult:
         if self.form == "ASK":
             return json.dumps({"head": {}, "boolean": bool(self.boolean)}).encode()
         bindings = [
-            {name: _json_term(term) for name, term in zip(self.variables, row, strict=True)
-             if term is not None}
+            {
+                name: _json_term(term)
+                for name, term in zip(self.variables, row, strict=True)
+                if term is not None
+            }
             for row in self.outcome.rows
         ]
         data = {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
@@ -180,6 +185,7 @@ class QueryResult:
             return f"{'yes' if self.boolean else 'no'}\n"
         cells = [[compact(row[v], self.prefixes) for v in self.variables] for row in self.rows]
         if markdown:
+
             def esc(text: str) -> str:
                 return text.replace("|", "\\|").replace("\n", " ")
 
@@ -190,6 +196,7 @@ class QueryResult:
         widths = [
             max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(self.variables)
         ]
+
         def line(values: list[str]) -> str:
             return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 

@@ -73,12 +73,12 @@ def _walk(node: Any) -> Iterator[CompValue]:
             yield from _walk(item)
 
 
-def _oxigraph_position(text: str) -> QueryError | None:
+def _oxigraph_position(text: str, prefixes: dict[str, str] | None) -> QueryError | None:
     """Oxigraph's own message, which points at the exact column, if it is safe to ask."""
     if _REACHING.search(text):
         return None
     try:
-        ox.Store().query(text)  # an empty store: nothing to read, nothing to reach
+        ox.Store().query(text, prefixes=prefixes)  # an empty store: nothing to read or reach
     except SyntaxError as error:
         match = re.match(r"error at (\d+):(\d+): (.*)", str(error), re.DOTALL)
         if match:
@@ -89,19 +89,20 @@ def _oxigraph_position(text: str) -> QueryError | None:
     return None
 
 
-def check_query(text: str, *, allow_remote: bool = False) -> SparqlCheck:
+def check_query(
+    text: str, *, allow_remote: bool = False, prefixes: dict[str, str] | None = None
+) -> SparqlCheck:
     """Parse ``text``; raise :class:`QueryError` or :class:`QueryRefused`, else describe it.
 
     With ``allow_remote`` the operator lets SERVICE and dataset clauses through.
+    ``prefixes`` are those the engine predeclares (used for precise error positions).
     """
     try:
         tree = parseQuery(text)
     except ParseBaseException as error:
         if _is_update(text):
-            raise QueryRefused(
-                "SPARQL Update is not accepted: this graph is read-only"
-            ) from None
-        better = _oxigraph_position(text)
+            raise QueryRefused("SPARQL Update is not accepted: this graph is read-only") from None
+        better = _oxigraph_position(text, prefixes)
         if better is not None:
             raise better from None
         raise QueryError(f"syntax error: {error.msg}", error.lineno, error.col) from None
@@ -115,9 +116,15 @@ def check_query(text: str, *, allow_remote: bool = False) -> SparqlCheck:
         dataset=any(n.name == "DatasetClause" for n in nodes),
     )
     if not allow_remote and check.service:
-        raise QueryRefused("SERVICE (federated query) is disabled on this endpoint")
+        raise QueryRefused(
+            "SERVICE (federated query) is refused: queries run on this graph only "
+            "(a server operator may allow it with --allow-remote)"
+        )
     if not allow_remote and check.dataset:
-        raise QueryRefused("FROM / FROM NAMED are disabled: the query runs on this graph only")
+        raise QueryRefused(
+            "FROM / FROM NAMED are refused: queries run on this graph only "
+            "(a server operator may allow them with --allow-remote)"
+        )
     return check
 
 
@@ -158,8 +165,10 @@ def _where_brace(text: str) -> int | None:
             depth += 1
         elif c == "}":
             depth -= 1
-        elif depth == 0 and text[i : i + 5].upper() == "WHERE" and not (
-            i and (text[i - 1].isalnum() or text[i - 1] in "_?$:")
+        elif (
+            depth == 0
+            and text[i : i + 5].upper() == "WHERE"
+            and not (i and (text[i - 1].isalnum() or text[i - 1] in "_?$:"))
         ):
             after_where = True
         i += 1

@@ -1,0 +1,177 @@
+"""``kg queries``, ``kg query`` and ``kg serve``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from kg import paths
+from kg.api import KnowledgeGraph, ParameterError, default_graph_files
+from kg.catalog import load_catalog
+from kg.engine import ResultTooLarge
+from kg.export import atomic_write
+from kg.resolve import ResolveError
+from kg.results import GRAPH_FORMATS, ROW_FORMATS
+from kg.sparql import QueryError, QueryRefused
+
+__all__ = ["register"]
+
+_FORMATS = [*ROW_FORMATS, *GRAPH_FORMATS]
+
+
+def _graph_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--graph",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="graph file to query (Turtle, N-Triples, N-Quads, JSON-LD); repeatable; "
+        "default: out/graph.ttl and, if the build wrote it, out/inferred.ttl",
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the query commands."""
+    listing = commands.add_parser("queries", help="list the canned competency questions")
+    listing.set_defaults(func=_list)
+
+    query = commands.add_parser(
+        "query",
+        help="run a canned question, a .rq file or a query from standard input",
+        description="Run a canned question by name, a SPARQL file, or - for standard input.",
+    )
+    query.add_argument("query", help="NAME | FILE.rq | - | SPARQL text")
+    query.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter by name; entities by label, synonym, CURIE or IRI; repeatable",
+    )
+    query.add_argument(
+        "--format",
+        "-f",
+        choices=_FORMATS,
+        default="table",
+        help="table, md, or a W3C results format (csv, tsv, json, xml); "
+        "CONSTRUCT/DESCRIBE: turtle, nt, jsonld (default: table, which is Turtle for graphs)",
+    )
+    query.add_argument("--out", "-o", type=Path, help="write to this file instead of stdout")
+    query.add_argument("--max-results", type=int, default=None, help="refuse larger answers")
+    _graph_option(query)
+    query.set_defaults(func=_query)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the graph over the SPARQL 1.1 Protocol",
+        description="A read-only SPARQL 1.1 endpoint at /sparql with a query page at /.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument("--timeout", type=float, default=10.0, help="seconds per query")
+    serve.add_argument("--max-results", type=int, default=10_000, help="rows or triples cap")
+    serve.add_argument("--workers", type=int, default=2, help="query worker processes")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="let queries use SERVICE and FROM (the server then fetches URLs); off by default",
+    )
+    _graph_option(serve)
+    serve.set_defaults(func=_serve)
+
+
+def _list(args: argparse.Namespace) -> int:
+    console = Console(soft_wrap=False)
+    table = Table(show_lines=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("question")
+    table.add_column("parameters")
+    for q in load_catalog().values():
+        params = "\n".join(
+            f"{p.name} ({p.kind}{', default ' + p.default if p.default else ', optional'})"
+            for p in q.parameters
+        )
+        table.add_row(q.name, f"[bold]{q.title}[/bold]\n{q.description}", params or "-")
+    console.print(table)
+    console.print("Run one with: kg query NAME --param key=value [--format csv]")
+    return 0
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"--param {item!r}: expected KEY=VALUE")
+        params[key.strip()] = value.strip()
+    return params
+
+
+def _query(args: argparse.Namespace) -> int:
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    files = args.graph or default_graph_files()
+    try:
+        query: str | Path = sys.stdin.read() if args.query == "-" else args.query
+        graph = KnowledgeGraph.load(*files)
+        result = graph.query(query, _parse_params(args.param), max_results=args.max_results)
+        fmt = args.format
+        if result.graph is not None and fmt in ROW_FORMATS:
+            fmt = "jsonld" if fmt == "json" else "turtle"
+        elif result.graph is None and fmt in GRAPH_FORMATS:
+            errors.print(f"error: {fmt} is for CONSTRUCT/DESCRIBE; this is a {result.form} query")
+            return 2
+        body = result.serialize(fmt)
+    except QueryError as error:
+        errors.print(f"error: bad query: {error}")
+        return 2
+    except (QueryRefused, ParameterError, ResolveError, ResultTooLarge) as error:
+        errors.print(f"error: {error}")
+        return 2
+    except (FileNotFoundError, ValueError) as error:
+        errors.print(f"error: {error}")
+        return 1
+    if args.out:
+        atomic_write(args.out, body)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kg.endpoint import EndpointSettings, create_app
+
+    files = args.graph or default_graph_files()
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        print(f"error: {missing[0]}: no such graph file (run `kg build` first?)", file=sys.stderr)
+        return 1
+    settings = EndpointSettings(
+        graph_files=files,
+        timeout=args.timeout,
+        max_results=args.max_results,
+        workers=args.workers,
+        allow_remote=args.allow_remote,
+        queries=paths.QUERIES,
+    )
+    try:
+        app = create_app(settings)
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"serving {', '.join(map(str, files))} at http://{args.host}:{args.port}/sparql "
+        f"(timeout {args.timeout:g} s, cap {args.max_results:,}, remote "
+        f"{'allowed' if args.allow_remote else 'refused'})",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
