@@ -262,7 +262,7 @@ def _options(n_nodes: int) -> dict[str, Any]:
             "enabled": True,
             "solver": "barnesHut",
             "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "damping": 0.4},
-            "stabilization": {"enabled": True, "iterations": 200, "updateInterval": 25},
+            "stabilization": {"enabled": True, "iterations": 120, "updateInterval": 25},
             "minVelocity": 0.75,
         },
         "layout": {"improvedLayout": n_nodes <= 150, "randomSeed": 7},
