@@ -256,16 +256,22 @@ def _display_label(data: dict[str, Any]) -> str:
     return "\n".join(part.strip() for part in data["label"].split(", ")) or data["label"]
 
 
+# above this many nodes the page starts from a layout computed here and polishes it briefly
+SEEDED = 150
+
+
 def _options(n_nodes: int) -> dict[str, Any]:
+    big = n_nodes > SEEDED
+    force = {"gravitationalConstant": -6000 if big else -9000, "springLength": 140 if big else 220}
     return {
         "physics": {
             "enabled": True,
             "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "damping": 0.4},
-            "stabilization": {"enabled": True, "iterations": 120, "updateInterval": 25},
+            "barnesHut": {**force, "damping": 0.4, "avoidOverlap": 0 if big else 0.3},
+            "stabilization": {"enabled": True, "iterations": 120 if big else 600},
             "minVelocity": 0.75,
         },
-        "layout": {"improvedLayout": n_nodes <= 150, "randomSeed": 7},
+        "layout": {"improvedLayout": not big, "randomSeed": 7},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n_nodes > 300},
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
@@ -319,9 +325,10 @@ def to_network(view: View) -> Network:
     """The view as a pyvis Network (nodes styled by class, sized by degree)."""
     net = Network(height="100%", width="100%", directed=True, heading=view.title)
     degree = dict(view.graph.degree())
-    positions = _initial_positions(view.graph)
+    positions = _initial_positions(view.graph) if view.node_count > SEEDED else {}
     for node, data in sorted(view.graph.nodes(data=True)):
         style = STYLES[data["cls"]]
+        where = dict(zip("xy", map(round, positions[node]), strict=True)) if positions else {}
         net.add_node(
             node,
             label=_display_label(data),
@@ -330,8 +337,7 @@ def to_network(view: View) -> Network:
             shape=style.shape,
             size=round(8 + 4 * math.sqrt(degree.get(node, 0)), 1),
             cls=data["cls"],
-            x=round(positions[node][0], 1),
-            y=round(positions[node][1], 1),
+            **where,
         )
     for u, v, _, data in sorted(view.graph.edges(keys=True, data=True), key=lambda e: e[:3]):
         net.add_edge(u, v, label=data["label"], title=_edge_title(data))
