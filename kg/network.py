@@ -121,7 +121,11 @@ def _locators(graph: Graph, node: Node) -> list[str]:
 
 def _summary(graph: Graph, node: Node) -> list[str]:
     """Value, interval and p-value exactly as stored, e.g. ``= 0.13; 95.0% CI 0.05 to 0.31``."""
-    get = lambda p: graph.value(node, CDEK[p])  # noqa: E731
+
+    def get(name: str) -> str | None:  # every stored value, should a node hold several
+        values = sorted(str(v) for v in graph.objects(node, CDEK[name]))
+        return " / ".join(values) if values else None
+
     parts = []
     if get("value") is not None:
         parts.append(f"value {get('valueRelation') or '='} {get('value')}")
