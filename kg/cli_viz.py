@@ -65,7 +65,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def _query_view(graph: Graph, args: argparse.Namespace) -> View:
     from kg.api import KnowledgeGraph  # the query engine loads only for --query
 
-    result = KnowledgeGraph.load(args.graph).query(args.query, **_params(args.param))
+    result = KnowledgeGraph.load(args.graph).query(args.query, _params(args.param))
     title = args.query if len(args.query) <= 60 else "ad-hoc query"
     return query_view(graph, result, title=f"Query: {title}")
 

@@ -205,9 +205,11 @@ def disease_view(graph: Graph, name: str) -> View:
 class QueryResult(Protocol):
     """What :mod:`kg.api` returns for a query."""
 
-    variables: list[str]
-    rows: list[dict[str, Any]]
-    graph: Graph | None
+    @property
+    def rows(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def graph(self) -> Graph | None: ...
 
 
 def query_view(graph: Graph, result: QueryResult, *, title: str) -> View:
