@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
+from pyparsing import ParseBaseException
 from rdflib.term import Node
 
-from kg.sparql import QueryForm, bind_values, check_query
+from kg.sparql import QueryError, QueryForm, bind_values, check_query, oxigraph_syntax_error
 
 __all__ = [
     "ENGINES",
@@ -188,9 +189,12 @@ class OxigraphEngine(Engine):
         return len(self.store)
 
     def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
-        result = self.store.query(
-            text, use_default_graph_as_union=True, prefixes=self.prefixes or None
-        )
+        try:
+            result = self.store.query(
+                text, use_default_graph_as_union=True, prefixes=self.prefixes or None
+            )
+        except SyntaxError as error:
+            raise oxigraph_syntax_error(error) from None
         if form == "ASK":
             return Outcome(form, boolean=bool(result))
         if form == "SELECT":
@@ -227,7 +231,10 @@ class RdflibEngine(Engine):
         return len(self.graph)
 
     def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
-        result = self.graph.query(text, initNs=self.prefixes)
+        try:
+            result = self.graph.query(text, initNs=self.prefixes)
+        except ParseBaseException as error:
+            raise QueryError(f"syntax error: {error.msg}", error.lineno, error.col) from None
         if form == "ASK":
             return Outcome(form, boolean=bool(result.askAnswer))
         if form == "SELECT":

@@ -39,13 +39,13 @@ class _Job:
     allow_remote: bool
 
 
-def _serve(conn: Connection, files: list[str], ontology: bool) -> None:
+def _serve(conn: Connection, files: list[str], ontology: bool, kind: str) -> None:
     """Child process: load the graph once, then answer jobs until the pipe closes."""
     from kg.api import KnowledgeGraph  # imported here: the child starts from scratch
-    from kg.engine import OxigraphEngine
+    from kg.engine import load_engine
 
     try:
-        engine = KnowledgeGraph(OxigraphEngine.load(*map(Path, files)), ontology=ontology).engine
+        engine = KnowledgeGraph(load_engine(list(map(Path, files)), kind), ontology=ontology).engine
     except Exception as error:  # reported to the parent, which raises it
         conn.send(("load-error", f"{type(error).__name__}: {error}"))
         return
@@ -75,19 +75,18 @@ def _serve(conn: Connection, files: list[str], ontology: bool) -> None:
 
 
 class _Worker:
-    def __init__(self, files: Sequence[Path], ontology: bool, load_timeout: float) -> None:
-        self.files, self.ontology, self.load_timeout = (
-            [str(f) for f in files],
-            ontology,
-            load_timeout,
-        )
+    def __init__(
+        self, files: Sequence[Path], ontology: bool, load_timeout: float, kind: str
+    ) -> None:
+        self.files = [str(f) for f in files]
+        self.ontology, self.load_timeout, self.kind = ontology, load_timeout, kind
         self.triples = 0
         self._start()
 
     def _start(self) -> None:
         parent, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(
-            target=_serve, args=(child, self.files, self.ontology), daemon=True
+            target=_serve, args=(child, self.files, self.ontology, self.kind), daemon=True
         )
         self.process.start()
         child.close()
@@ -128,7 +127,7 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed set of worker processes over the same graph files."""
+    """A fixed set of worker processes over the same graph files (``engine``: see ENGINES)."""
 
     def __init__(
         self,
@@ -137,12 +136,13 @@ class WorkerPool:
         size: int = 2,
         ontology: bool = True,
         load_timeout: float = 300.0,
+        engine: str = "pyoxigraph",
     ) -> None:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         for _ in range(max(1, size)):
-            worker = _Worker(files, ontology, load_timeout)
+            worker = _Worker(files, ontology, load_timeout, engine)
             self._all.append(worker)
             self._idle.put(worker)
 

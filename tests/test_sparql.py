@@ -34,6 +34,10 @@ def graph(seed_build: BuildReport) -> KnowledgeGraph:
         ("INSERT DATA { <http://a> <http://b> <http://c> }", "read-only"),
         ("LOAD <http://example.org/data.ttl>", "read-only"),
         ("DELETE WHERE { ?s ?p ?o }", "read-only"),
+        # keywords glued to IRIs, and SPARQL's \\u escapes expanded before parsing
+        ("SELECT * FROM<http://x>WHERE{?s ?p ?o}", "FROM"),
+        ("SELECT * WHERE{SERVICE<http://x>{?s ?p ?o}}", "SERVICE"),
+        ("SELECT * WHERE { \\u0053ERVICE <http://x> { ?s ?p ?o } }", "SERVICE"),
     ],
 )
 def test_reaching_out_or_writing_is_refused(text: str, message: str) -> None:
@@ -43,12 +47,13 @@ def test_reaching_out_or_writing_is_refused(text: str, message: str) -> None:
 
 def test_a_service_string_is_not_a_service_call() -> None:
     assert check_query('SELECT * WHERE { ?s ?p "SERVICE <http://x>" }').form == "SELECT"
+    assert check_query("SELECT ?from WHERE { ?s ?p ?from } # SERVICE").form == "SELECT"
     assert check_query("SELECT * WHERE { SERVICE <http://x> { ?s ?p ?o } }", allow_remote=True)
 
 
-def test_syntax_error_gives_line_and_column() -> None:
+def test_syntax_error_gives_line_and_column(graph: KnowledgeGraph) -> None:
     with pytest.raises(QueryError) as caught:
-        check_query("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o > ) }")
+        graph.query("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o > ) }")
     assert caught.value.line == 3 and caught.value.column is not None
     assert str(caught.value).startswith(f"line 3, column {caught.value.column}: expected one of")
 
