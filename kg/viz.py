@@ -264,7 +264,7 @@ SEEDED = 150
 
 def _options(n_nodes: int) -> dict[str, Any]:
     big = n_nodes > SEEDED
-    force = {"gravitationalConstant": -6000 if big else -9000, "springLength": 140 if big else 220}
+    force = {"gravitationalConstant": -6000 if big else -9000, "springLength": 200 if big else 220}
     return {
         "physics": {
             "enabled": True,
@@ -285,32 +285,35 @@ def _options(n_nodes: int) -> dict[str, Any]:
     }
 
 
-def _initial_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """A radial tree layout per component (linear time), so the page's physics only polishes it."""
+def _initial_positions(graph: nx.MultiDiGraph) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """A radial tree layout of the largest component (linear time) for the page's physics to
+    polish; the other, small components in rows below it, held still (the nodes returned)."""
     simple = nx.Graph(graph.to_undirected(as_view=True))
     components = sorted(nx.connected_components(simple), key=lambda c: (-len(c), min(c)))
-    positions: dict[str, tuple[float, float]] = {}
-    ring = 0.0
-    for i, component in enumerate(components):
-        local = _radial(simple.subgraph(component))
-        if i == 0:
-            ring = max((math.hypot(x, y) for x, y in local.values()), default=0.0) + 150
-            centre = (0.0, 0.0)
-        else:
-            angle = 2 * math.pi * (i - 1) / max(1, len(components) - 1)
-            centre = (ring * math.cos(angle), ring * math.sin(angle))
-        positions |= {n: (centre[0] + x, centre[1] + y) for n, (x, y) in local.items()}
-    return positions
+    if not components:
+        return {}, set()
+    positions = _radial(simple.subgraph(components[0]))
+    radius = max(math.hypot(x, y) for x, y in positions.values()) * 0.6 + 100
+    x, y, row_height = -radius, radius + 100, 0.0
+    for component in components[1:]:
+        local = _radial(simple.subgraph(component), step=70.0)
+        width = 2 * max(abs(p) for xy in local.values() for p in xy) + 80
+        if x + width > radius:
+            x, y, row_height = -radius, y + row_height, 0.0
+        positions |= {n: (x + width / 2 + px, y + py) for n, (px, py) in local.items()}
+        x, row_height = x + width, max(row_height, width)
+    return positions, set().union(*components[1:])
 
 
-def _radial(tree_graph: nx.Graph) -> dict[str, tuple[float, float]]:
+def _radial(tree_graph: nx.Graph, step: float | None = None) -> dict[str, tuple[float, float]]:
     root = max(sorted(tree_graph), key=tree_graph.degree)
     tree = nx.bfs_tree(tree_graph, root, sort_neighbors=sorted)
     weight: dict[str, int] = {}
     for node in reversed(list(nx.topological_sort(tree))):
         weight[node] = max(1, sum(weight[c] for c in tree.successors(node)))
     depth = nx.single_source_shortest_path_length(tree, root)
-    step = max(90.0, 16 * weight[root] / (2 * math.pi * max(1, max(depth.values()))))
+    if step is None:
+        step = max(120.0, 40 * weight[root] / (2 * math.pi * max(1, max(depth.values()))))
     positions, spans = {root: (0.0, 0.0)}, {root: (0.0, 2 * math.pi)}
     for node in nx.topological_sort(tree):
         start, width = spans[node]
@@ -327,10 +330,13 @@ def to_network(view: View) -> Network:
     """The view as a pyvis Network (nodes styled by class, sized by degree)."""
     net = Network(height="100%", width="100%", directed=True, heading=view.title)
     degree = dict(view.graph.degree())
-    positions = _initial_positions(view.graph) if view.node_count > SEEDED else {}
+    positions, still = _initial_positions(view.graph) if view.node_count > SEEDED else ({}, set())
     for node, data in sorted(view.graph.nodes(data=True)):
         style = STYLES[data["cls"]]
-        where = dict(zip("xy", map(round, positions[node]), strict=True)) if positions else {}
+        where: dict[str, Any] = {}
+        if positions:
+            where = dict(zip("xy", map(round, positions[node]), strict=True))
+            where |= {"physics": False} if node in still else {}
         net.add_node(
             node,
             label=_display_label(data),
