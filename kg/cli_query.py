@@ -173,5 +173,12 @@ def _serve(args: argparse.Namespace) -> int:
         f"{'allowed' if args.allow_remote else 'refused'})",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        limit_concurrency=64,  # beyond this, 503 instead of an ever-growing queue
+    )
     return 0

@@ -128,9 +128,7 @@ async def _read_query(request: Request, settings: EndpointSettings) -> tuple[str
         queries = params.get("query", [])
     else:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if len(body) > settings.max_query_bytes * 3:  # URL-encoding can triple the size
-            raise _HttpError(413, f"the request is larger than {settings.max_query_bytes} bytes")
+        body = await _bounded_body(request, settings.max_query_bytes * 3)
         if ctype == "application/sparql-update":
             raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
         if ctype == "application/sparql-query":
@@ -155,6 +153,21 @@ async def _read_query(request: Request, settings: EndpointSettings) -> tuple[str
     if len(queries) > 1:
         raise _HttpError(400, "give exactly one query parameter")
     return (queries[0] if queries else None), params
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _HttpError(413, f"the request is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _HttpError(413, f"the request is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> Starlette:
@@ -313,4 +326,3 @@ def _page() -> HTMLResponse:
         html,
         headers={"Content-Security-Policy": _PAGE_CSP, "X-Content-Type-Options": "nosniff"},
     )
-

@@ -153,6 +153,11 @@ def test_protocol_forms_and_negotiation(server: str) -> None:
         ({"data": {"nothing": "here"}, "headers": {"Accept": "application/json"}}, 200, "sd:"),
         ({"content": "SELECT * {}", "headers": {"Content-Type": "text/plain"}}, 415, "send"),
         ({"data": {"query": "SELECT ?s WHERE { ?s ?p ?o } #" + "x" * 70_000}}, 413, "longer"),
+        (
+            {"content": b"x" * 300_000, "headers": {"Content-Type": "application/sparql-query"}},
+            413,
+            "larger than",
+        ),
     ],
 )
 def test_bad_requests_get_4xx(server: str, request_kwargs: dict, status: int, message: str) -> None:
