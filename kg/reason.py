@@ -1,0 +1,437 @@
+"""OWL reasoning over the built graph: HermiT through owlready2, or OWL 2 RL rules without Java."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+
+from kg import paths
+from kg.vocab import CDEK, ONTOLOGY_IRI
+
+__all__ = [
+    "DEFINED_CLASSES",
+    "Inconsistency",
+    "ReasoningResult",
+    "explain_inconsistency",
+    "java_available",
+    "kinase_types",
+    "load_ontology",
+    "reason",
+]
+
+# Classes whose members only a reasoner can tell; realising them is what costs time in HermiT.
+DEFINED_CLASSES = (
+    CDEK.KinaseTarget,
+    CDEK.MultiKinaseInhibitor,
+    CDEK.FavourableComparativeResult,
+    CDEK.CommonAdverseEventResult,
+)
+# The classes and properties the definitions above mention: the slice the second run reasons on.
+_SLICE_CLASSES = (
+    CDEK.Drug,
+    CDEK.GeneProduct,
+    CDEK.TargetFamily,
+    CDEK.ComparativeResult,
+    CDEK.AdverseEventResult,
+    CDEK.StudyArm,
+)
+_SLICE_PROPERTIES = (
+    CDEK.inhibits,
+    CDEK.hasMember,
+    CDEK.statistic,
+    CDEK.resultArm,
+    CDEK.armRole,
+    CDEK.ciUpper,
+    CDEK.percent,
+)
+_UNIPROT = "https://identifiers.org/uniprot:"
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """Why the graph has no model: the individual, the axiom it breaks and the facts behind it."""
+
+    individual: str
+    axiom: str
+    facts: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        because = f" (from {'; '.join(self.facts)})" if self.facts else ""
+        return f"{self.individual} breaks {self.axiom}{because}"
+
+
+@dataclass
+class ReasoningResult:
+    """What a reasoner inferred, with which engine and how long it took."""
+
+    inferred: Graph
+    engine: str
+    seconds: float
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.inconsistencies
+
+
+def load_ontology(path: Path | None = None) -> Graph:
+    """The OWL ontology (``ontology/cdek.ttl``)."""
+    return Graph().parse(path or paths.ONTOLOGY / "cdek.ttl", format="turtle")
+
+
+def java_available() -> bool:
+    """Whether a ``java`` executable is on the PATH (HermiT needs one)."""
+    return shutil.which("java") is not None
+
+
+def kinase_types(graph: Graph, table: Path | None = None) -> Graph:
+    """``cdek:ProteinKinase`` typings for targets whose UniProt id is in the curated kinase list."""
+    table = table or paths.DATA / "kinases.csv"
+    typed = Graph()
+    with table.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for target in graph.subjects(SKOS.exactMatch, URIRef(_UNIPROT + row["uniprot"])):
+                if (target, RDF.type, CDEK.GeneProduct) in graph:
+                    typed.add((target, RDF.type, CDEK.ProteinKinase))
+    return typed
+
+
+def reason(
+    graph: Graph, *, ontology: Graph | None = None, engine: str = "auto", timeout: float = 300
+) -> ReasoningResult:
+    """Check ``graph`` against the ontology and return the inferred types and relations.
+
+    ``engine`` is ``hermit``, ``owlrl`` or ``auto`` (HermiT when Java is installed, else owlrl).
+    """
+    ontology = ontology if ontology is not None else load_ontology()
+    notes: list[str] = []
+    if engine == "auto":
+        engine = "hermit" if java_available() else "owlrl"
+        if engine == "owlrl":
+            notes.append(
+                "Java not found: HermiT cannot run, so OWL 2 RL rules (owlrl) were used; they do "
+                "not infer the cardinality and datatype-restriction classes "
+                "(MultiKinaseInhibitor, FavourableComparativeResult, CommonAdverseEventResult)."
+            )
+    start = time.perf_counter()
+    if engine == "hermit":
+        result = _hermit(graph, ontology, timeout)
+    elif engine == "owlrl":
+        result = _owlrl(graph, ontology)
+    else:
+        raise ValueError(f"unknown reasoner {engine!r}: use hermit, owlrl or auto")
+    result.seconds = time.perf_counter() - start
+    result.notes[:0] = notes
+    return result
+
+
+# -- the input a DL reasoner can take -------------------------------------------------------------
+
+
+def _tbox(ontology: Graph, *, definitions: bool) -> Graph:
+    """The ontology without imports and xsd:date ranges (not in the OWL 2 datatype map)."""
+    tbox = Graph()
+    dropped = set(DEFINED_CLASSES) if not definitions else set()
+    for s, p, o in ontology:
+        if p == OWL.imports or o == XSD.date or (s in dropped and p == OWL.equivalentClass):
+            continue
+        tbox.add((s, p, o))
+    if not definitions:  # the blank nodes of the dropped definitions would linger: rebuild
+        tbox = _without_orphans(tbox)
+    for prop in (SKOS.definition, SKOS.exactMatch, SKOS.closeMatch):
+        tbox.add((prop, RDF.type, OWL.AnnotationProperty))
+    return tbox
+
+
+def _without_orphans(g: Graph) -> Graph:
+    """Drop blank-node trees no longer referenced from a named subject."""
+    kept = Graph()
+    todo = [s for s in set(g.subjects()) if isinstance(s, URIRef)]
+    seen: set = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in g.predicate_objects(node):
+            kept.add((node, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+    for b in g.subjects(RDF.type, OWL.AllDisjointClasses):
+        for t in _tree(g, b):
+            kept.add(t)
+    return kept
+
+
+def _tree(g: Graph, node: BNode) -> Iterable[tuple]:
+    for p, o in g.predicate_objects(node):
+        yield (node, p, o)
+        if isinstance(o, BNode):
+            yield from _tree(g, o)
+
+
+def _abox(graph: Graph, ontology: Graph, *, subjects: set | None, predicates: set | None) -> Graph:
+    """Typed individuals and their ``cdek:`` property values, declared for OWL 2 DL."""
+    declared = {s for s in ontology.subjects() if isinstance(s, URIRef) and s in CDEK._NS}
+    abox = Graph()
+    individuals: set[URIRef] = set()
+    for s, p, o in graph:
+        if subjects is not None and s not in subjects:
+            continue
+        if isinstance(o, Literal) and o.datatype == XSD.date:
+            continue
+        if p == RDF.type and o in declared:
+            abox.add((s, p, o))
+            individuals.add(s)
+        elif p in declared and p != RDF.type and (predicates is None or p in predicates):
+            abox.add((s, p, o))
+            individuals.add(s)
+            if isinstance(o, URIRef) and o not in CDEK._NS:
+                individuals.add(o)
+    for ind in individuals:
+        abox.add((ind, RDF.type, OWL.NamedIndividual))
+    targets = sorted(
+        s for cls in (CDEK.GeneProduct, CDEK.TargetFamily) for s in abox.subjects(RDF.type, cls)
+    )
+    if len(targets) > 1:  # distinct catalogue entries are distinct targets (no unique names in OWL)
+        node, members = BNode(), BNode()
+        abox.add((node, RDF.type, OWL.AllDifferent))
+        abox.add((node, OWL.members, members))
+        Collection(abox, members, targets)
+    return abox
+
+
+# -- HermiT ---------------------------------------------------------------------------------------
+
+
+def _hermit(graph: Graph, ontology: Graph, timeout: float) -> ReasoningResult:
+    """Two HermiT runs: the whole graph for consistency, then the slice the definitions read."""
+    data = graph + kinase_types(graph)
+    whole = _tbox(ontology, definitions=False) + _abox(
+        data, ontology, subjects=None, predicates=None
+    )
+    inferred, failure = _run_hermit(whole, property_values=False)
+    if failure is not None:
+        return ReasoningResult(Graph(), "hermit", 0.0, _inconsistencies(data, ontology, failure))
+    sliced = {s for cls in _SLICE_CLASSES for s in (data + inferred).subjects(RDF.type, cls)}
+    part = _tbox(ontology, definitions=True) + _abox(
+        data + inferred, ontology, subjects=sliced, predicates=set(_SLICE_PROPERTIES)
+    )
+    more, failure = _run_hermit(part, property_values=True)
+    if failure is not None:
+        return ReasoningResult(Graph(), "hermit", 0.0, _inconsistencies(data, ontology, failure))
+    told = Graph()
+    for s, o in data.subject_objects(RDF.type):
+        told.add((s, RDF.type, o))
+    return ReasoningResult(_new_facts(inferred + more + told, data, ontology), "hermit", 0.0)
+
+
+# Reasoning is a pure function of its input: a process keeps the last few answers, so that
+# rebuilding an unchanged graph (tests, a watch loop) does not start Java again.
+_CACHE: dict[str, tuple[Graph, str | None]] = {}
+_CACHE_SIZE = 8
+
+
+def _run_hermit(owl: Graph, *, property_values: bool) -> tuple[Graph, str | None]:
+    """Run HermiT on ``owl`` in a fresh World; the inferred triples, or the reason it failed."""
+    data = owl.serialize(format="nt", encoding="utf-8")
+    key = _digest(data, property_values)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _hermit_world(data, property_values)
+    inferred, failure = _CACHE[key]
+    return Graph() + inferred, failure
+
+
+def _digest(ntriples: bytes, property_values: bool) -> str:
+    """Content key of an N-Triples document, blind to blank-node labels."""
+    lines = sorted(re.sub(rb"_:\S+", b"_:", line) for line in ntriples.splitlines())
+    return hashlib.sha256(b"\n".join(lines) + bytes([property_values])).hexdigest()
+
+
+def _hermit_world(data: bytes, property_values: bool) -> tuple[Graph, str | None]:
+    import owlready2  # imported here: it starts nothing, but keeps ``kg`` light to import
+
+    world = owlready2.World()
+    try:
+        onto = world.get_ontology(str(ONTOLOGY_IRI)).load(
+            fileobj=io.BytesIO(data), format="ntriples"
+        )
+        inferred = world.get_ontology(str(ONTOLOGY_IRI) + "/inferred")
+        with inferred:
+            owlready2.sync_reasoner_hermit([onto], infer_property_values=property_values, debug=0)
+        return _owlready_graph(world, inferred), None
+    except owlready2.OwlReadyInconsistentOntologyError as error:
+        return Graph(), f"HermiT: the ontology is inconsistent ({error})"
+    finally:
+        world.close()
+
+
+def _owlready_graph(world: object, onto: object) -> Graph:
+    """The named triples of one owlready2 ontology as an rdflib graph."""
+    unabbreviate = world._unabbreviate  # type: ignore[attr-defined]
+    out = Graph()
+    for s, p, o in onto.get_triples():  # type: ignore[attr-defined]
+        if s < 0 or not isinstance(o, int) or o < 0:
+            continue
+        out.add((URIRef(unabbreviate(s)), URIRef(unabbreviate(p)), URIRef(unabbreviate(o))))
+    return out
+
+
+# -- OWL 2 RL -------------------------------------------------------------------------------------
+
+
+def _owlrl(graph: Graph, ontology: Graph) -> ReasoningResult:
+    """OWL 2 RL closure (owlrl) of the ontology and the graph's typed individuals."""
+    import owlrl
+
+    data = graph + kinase_types(graph)
+    closure = _tbox(ontology, definitions=True) + _abox(
+        data, ontology, subjects=None, predicates=None
+    )
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, rdfs_closure=False).expand(closure)
+    problems = _clashes(closure, ontology)
+    inferred = Graph() if problems else _new_facts(closure, data, ontology)
+    return ReasoningResult(inferred, "owlrl", 0.0, problems)
+
+
+# -- what counts as a new fact --------------------------------------------------------------------
+
+
+def _new_facts(inferred: Graph, asserted: Graph, ontology: Graph) -> Graph:
+    """Types (closed upward over named superclasses) and relations that were not asserted."""
+    supers = _superclasses(ontology + inferred)
+    out = Graph()
+    for s, p, o in inferred:
+        if not isinstance(s, URIRef) or s in CDEK._NS or s == ONTOLOGY_IRI:
+            continue
+        if p == RDF.type and isinstance(o, URIRef) and o in CDEK._NS:
+            for cls in {o, *supers.get(o, ())}:
+                if (s, RDF.type, cls) not in asserted:
+                    out.add((s, RDF.type, cls))
+        elif p in CDEK._NS and isinstance(o, URIRef) and (s, p, o) not in asserted:
+            out.add((s, p, o))
+    return out
+
+
+def _superclasses(g: Graph) -> dict[URIRef, set[URIRef]]:
+    direct: dict[URIRef, set[URIRef]] = {}
+    for s, o in g.subject_objects(RDFS.subClassOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            direct.setdefault(s, set()).add(o)
+    closed: dict[URIRef, set[URIRef]] = {}
+    for cls in direct:
+        todo, seen = list(direct[cls]), set()
+        while todo:
+            c = todo.pop()
+            if c not in seen:
+                seen.add(c)
+                todo.extend(direct.get(c, ()))
+        closed[cls] = {c for c in seen if c in CDEK._NS}
+    return closed
+
+
+# -- explanations ---------------------------------------------------------------------------------
+
+
+def explain_inconsistency(graph: Graph, ontology: Graph | None = None) -> list[Inconsistency]:
+    """Name the individuals and axioms that make ``graph`` inconsistent with the ontology.
+
+    Types are closed under asserted superclasses, domains and ranges; then each individual is
+    checked against the disjointness axioms and each literal against its property's range.
+    """
+    ontology = ontology if ontology is not None else load_ontology()
+    return _inconsistencies(graph + kinase_types(graph), ontology, None)
+
+
+def _inconsistencies(data: Graph, ontology: Graph, failure: str | None) -> list[Inconsistency]:
+    closure = Graph() + data
+    supers = _superclasses(ontology)
+    for s, p, o in data:
+        for cls in ontology.objects(p, RDFS.domain):
+            closure.add((s, RDF.type, cls))
+        if isinstance(o, URIRef):
+            for cls in ontology.objects(p, RDFS.range):
+                if (cls, RDF.type, OWL.Class) in ontology:
+                    closure.add((o, RDF.type, cls))
+    for s, cls in list(closure.subject_objects(RDF.type)):
+        for sup in supers.get(cls, ()):  # type: ignore[call-overload]
+            closure.add((s, RDF.type, sup))
+    found = _clashes(closure, ontology, asserted=data)
+    if not found and failure:
+        found.append(Inconsistency("(not located)", failure))
+    return found
+
+
+def _clashes(closure: Graph, ontology: Graph, asserted: Graph | None = None) -> list[Inconsistency]:
+    asserted = asserted if asserted is not None else closure
+    found: list[Inconsistency] = []
+    for a, b in _disjoint_pairs(ontology):
+        for ind in sorted(set(closure.subjects(RDF.type, a)) & set(closure.subjects(RDF.type, b))):
+            axiom = f"{_short(a)} owl:disjointWith {_short(b)}"
+            found.append(Inconsistency(str(ind), axiom, _why(ind, (a, b), asserted, ontology)))
+    found.extend(_range_clashes(closure, ontology))
+    return found
+
+
+def _disjoint_pairs(ontology: Graph) -> list[tuple[URIRef, URIRef]]:
+    pairs = {tuple(sorted((a, b))) for a, b in ontology.subject_objects(OWL.disjointWith)}
+    for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(Collection(ontology, next(ontology.objects(node, OWL.members))))
+        pairs.update(tuple(sorted(pair)) for pair in combinations(members, 2))
+    return sorted(pairs)  # type: ignore[arg-type]
+
+
+def _why(ind: URIRef, classes: tuple, asserted: Graph, ontology: Graph) -> tuple[str, ...]:
+    facts = [f"{_short(ind)} a {_short(c)}" for c in asserted.objects(ind, RDF.type)]
+    for p, o in asserted.predicate_objects(ind):
+        if set(ontology.objects(p, RDFS.domain)) & set(classes):
+            facts.append(f"{_short(ind)} {_short(p)} {_short(o)} (domain)")
+    for s, p in asserted.subject_predicates(ind):
+        if set(ontology.objects(p, RDFS.range)) & set(classes):
+            facts.append(f"{_short(s)} {_short(p)} {_short(ind)} (range)")
+    return tuple(sorted(facts))
+
+
+_NUMERIC = {XSD.decimal, XSD.integer, XSD.nonNegativeInteger, XSD.double, XSD.float, XSD.int}
+
+
+def _range_clashes(closure: Graph, ontology: Graph) -> list[Inconsistency]:
+    found = []
+    for prop, rng in ontology.subject_objects(RDFS.range):
+        if rng not in _NUMERIC and rng not in (XSD.boolean, XSD.string):
+            continue
+        for s, o in closure.subject_objects(prop):
+            if isinstance(o, Literal) and not _fits(o, rng):
+                axiom = f"{_short(prop)} rdfs:range {_short(rng)}"
+                found.append(Inconsistency(str(s), axiom, (f"{_short(prop)} {o.n3()}",)))
+    return found
+
+
+def _fits(value: Literal, rng: URIRef) -> bool:
+    if rng in _NUMERIC:
+        return value.datatype in _NUMERIC and value.ill_typed is not True
+    if rng == XSD.boolean:
+        return value.datatype == XSD.boolean
+    return value.datatype in (None, XSD.string) or value.language is not None
+
+
+def _short(term: object) -> str:
+    text = str(term)
+    for prefix, ns in (("cdek:", str(CDEK._NS)), ("xsd:", str(XSD)), ("owl:", str(OWL))):
+        if text.startswith(ns):
+            return prefix + text[len(ns) :]
+    return text
