@@ -26,7 +26,8 @@ class Violation:
 
     def __str__(self) -> str:
         where = f" {self.path}" if self.path else ""
-        value = f" = {self.value}" if self.value else ""
+        shown = self.value and self.value.strip('"') not in self.message
+        value = f" = {self.value}" if shown else ""
         return f"{self.focus}{where}{value}: {self.message} [{self.shape}]"
 
 

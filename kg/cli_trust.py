@@ -1,0 +1,189 @@
+"""``kg validate``, ``kg reason`` and ``kg export``: checks and bulk exports of a built graph."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from rdflib import RDF, Graph
+
+from kg import paths
+from kg.export import atomic_write, load_context, to_jsonld, to_ntriples, to_turtle
+from kg.iris import base_from_env
+
+__all__ = ["register"]
+
+FORMATS = ("kgx", "nquads", "jsonld", "nt", "ttl")
+
+
+class GraphFileError(Exception):
+    """A graph file that is missing or not Turtle / N-Triples."""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``validate``, ``reason`` and ``export`` to the ``kg`` command."""
+    validate = commands.add_parser("validate", help="check identifiers and SHACL shapes")
+    _graph_option(validate)
+    validate.add_argument("--shapes", type=Path, default=None, help="another shapes file")
+    validate.set_defaults(func=_validate)
+
+    reason = commands.add_parser("reason", help="run the OWL reasoner, print what it inferred")
+    _graph_option(reason)
+    reason.add_argument("--engine", choices=("auto", "hermit", "owlrl"), default="auto")
+    reason.add_argument("--out", type=Path, default=None, help="write the inferred triples here")
+    reason.set_defaults(func=_reason)
+
+    export = commands.add_parser("export", help="write KGX, N-Quads, JSON-LD, N-Triples or Turtle")
+    _graph_option(export)
+    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    export.add_argument(
+        "--inferred",
+        type=Path,
+        default=None,
+        help="inferred triples (default: inferred.ttl beside the graph; reasoned if missing)",
+    )
+    export.add_argument("--base", default=base_from_env(), help="base of the named graph IRIs")
+    export.add_argument(
+        "--check", action="store_true", help="with --format kgx: run the kgx validator"
+    )
+    export.set_defaults(func=_export)
+
+
+def _graph_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--graph",
+        type=Path,
+        default=paths.OUT / "graph.ttl",
+        help="the built graph, Turtle or N-Triples (default: out/graph.ttl)",
+    )
+
+
+def load_graph(path: Path) -> Graph:
+    """Read a graph file; :class:`GraphFileError` names the file and the problem."""
+    if not path.is_file():
+        raise GraphFileError(f"{path}: no such file; run `kg build` first (or give --graph PATH)")
+    fmt = "nt" if path.suffix == ".nt" else "turtle"
+    try:
+        return Graph().parse(path, format=fmt)
+    except Exception as error:  # rdflib raises several parser-specific types
+        raise GraphFileError(f"{path}: not readable as {fmt}: {error}") from error
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from kg.validate import load_shapes, validate
+    from kg.xrefs import check_identifiers
+
+    try:
+        graph = load_graph(args.graph)
+        shapes = load_shapes(args.shapes) if args.shapes else None
+    except (GraphFileError, OSError) as error:
+        return _fail(str(error))
+    problems = check_identifiers(graph)
+    report = validate(graph, shapes=shapes)
+    for problem in problems:
+        print(f"identifier: {problem}")
+    for item in report.violations:
+        print(f"violation: {item}")
+    for item in report.warnings:
+        print(f"warning: {item}")
+    bad = len(problems) + len(report.violations)
+    print(f"{bad} violations, {len(report.warnings)} warnings in {args.graph}")
+    return 1 if bad else 0
+
+
+def _reason(args: argparse.Namespace) -> int:
+    from kg.reason import reason
+
+    try:
+        graph = load_graph(args.graph)
+    except GraphFileError as error:
+        return _fail(str(error))
+    result = reason(graph, engine=args.engine)
+    for note in result.notes:
+        print(f"note: {note}")
+    for item in result.inconsistencies:
+        print(f"inconsistent: {item}")
+    if not result.consistent:
+        return 1
+    counts = Counter(str(o).rsplit("#", 1)[-1] for o in result.inferred.objects(None, RDF.type))
+    print(f"{result.engine}: {len(result.inferred)} inferred triples in {result.seconds:.1f} s")
+    for name, n in sorted(counts.items()):
+        print(f"  {name}: {n}")
+    if args.out:
+        result.inferred.namespace_manager = graph.namespace_manager
+        atomic_write(args.out, to_turtle(result.inferred))
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        graph = load_graph(args.graph)
+        inferred = _inferred(args, graph) if args.format in ("kgx", "nquads") else Graph()
+    except GraphFileError as error:
+        return _fail(str(error))
+    written = _write(args.format, graph, inferred, args.out, args.base)
+    for path in written:
+        print(f"wrote {path}")
+    if args.format == "kgx" and args.check:
+        return _check_kgx(written[0], written[1])
+    return 0
+
+
+def _inferred(args: argparse.Namespace, graph: Graph) -> Graph:
+    path = args.inferred or args.graph.with_name("inferred.ttl")
+    if path.is_file():
+        return load_graph(path)
+    if args.inferred:
+        raise GraphFileError(f"{path}: no such file")
+    from kg.reason import reason
+
+    print(f"note: {path} not found; reasoning now", file=sys.stderr)
+    return reason(graph).inferred
+
+
+def _write(fmt: str, graph: Graph, inferred: Graph, out: Path, base: str) -> list[Path]:
+    if fmt == "kgx":
+        from kg.kgx import write_kgx
+
+        files = write_kgx(graph, inferred, out)
+        return [files["kgx_nodes"], files["kgx_edges"]]
+    if fmt == "nquads":
+        from kg.trust import to_nquads
+
+        atomic_write(out / "graph.nq", to_nquads(graph, inferred, base))
+        return [out / "graph.nq"]
+    data = {
+        "jsonld": ("graph.jsonld", lambda: to_jsonld(graph, _context())),
+        "nt": ("graph.nt", lambda: to_ntriples(graph)),
+        "ttl": ("graph.ttl", lambda: to_turtle(graph)),
+    }[fmt]
+    atomic_write(out / data[0], data[1]())
+    return [out / data[0]]
+
+
+def _context() -> dict:
+    return load_context(paths.ONTOLOGY / "context.jsonld")
+
+
+def _check_kgx(nodes: Path, edges: Path) -> int:
+    from kg.kgx import KgxUnavailableError, validate_kgx
+
+    try:
+        report = validate_kgx(nodes, edges)
+    except KgxUnavailableError as error:
+        return _fail(str(error))
+    errors = report["errors"]
+    for level, kinds in sorted(errors.items()):
+        for kind, messages in sorted(kinds.items()):
+            print(f"kgx {level} {kind}: {messages}")
+    print(f"kgx validate (Biolink {report['biolink_version']}): {len(errors)} problem levels")
+    return 1 if errors.get("ERROR") else 0
