@@ -87,7 +87,7 @@ def _run_viz(args: argparse.Namespace) -> int:
     try:
         graph = load_graph(args.graph)
         view, stem = _choose_view(graph, args)
-    except (ValueError, LookupError, FileNotFoundError) as error:
+    except (ValueError, LookupError, OSError, RuntimeError) as error:  # incl. query errors
         _error(error)
         return 2
     target = args.output or args.out / "views" / f"{stem}.html"
