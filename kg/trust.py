@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 
-from kg.export import atomic_write, to_turtle
+from kg.export import atomic_write, to_ntriples, to_turtle
 from kg.iris import Minter
 from kg.reason import Inconsistency, ReasoningResult, kinase_types, reason
 from kg.records import Problem
@@ -80,14 +80,12 @@ def _problem(file: str, v: Violation) -> Problem:
 
 def to_nquads(asserted: Graph, inferred: Graph, base: str) -> bytes:
     """N-Quads with the asserted and inferred triples in their named graphs, lines sorted."""
-    names = graph_names(base)
-    dataset = Dataset()
-    for name, graph in zip(names, (asserted, inferred), strict=True):
-        part = dataset.graph(name)
-        for triple in graph:
-            part.add(triple)
-    lines = dataset.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
-    return ("\n".join(sorted(line for line in lines if line.strip())) + "\n").encode("utf-8")
+    lines = []
+    for name, graph in zip(graph_names(base), (asserted, inferred), strict=True):
+        for line in to_ntriples(graph).decode("utf-8").splitlines():
+            if line.endswith(" ."):
+                lines.append(f"{line[:-2]} <{name}> .")
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
 def write_trust_outputs(asserted: Graph, inferred: Graph, out: Path, base: str) -> dict[str, Path]:
