@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, SH, Graph, Literal, Node, URIRef
+from rdflib import RDF, SH, XSD, Graph, Literal, Node, URIRef
 
 from kg import paths
 
@@ -107,6 +107,9 @@ def _text(term: Node | None, graph: Graph) -> str:
     if term is None:
         return ""
     if isinstance(term, Literal):
+        xsd = str(XSD)
+        if term.datatype and str(term.datatype).startswith(xsd):
+            return f'"{term}"^^xsd:{str(term.datatype)[len(xsd) :]}'
         return term.n3()
     if isinstance(term, URIRef):
         return str(term)
