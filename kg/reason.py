@@ -108,9 +108,7 @@ def kinase_types(graph: Graph, table: Path | None = None) -> Graph:
     return typed
 
 
-def reason(
-    graph: Graph, *, ontology: Graph | None = None, engine: str = "auto", timeout: float = 300
-) -> ReasoningResult:
+def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto") -> ReasoningResult:
     """Check ``graph`` against the ontology and return the inferred types and relations.
 
     ``engine`` is ``hermit``, ``owlrl`` or ``auto`` (HermiT when Java is installed, else owlrl).
@@ -127,7 +125,7 @@ def reason(
             )
     start = time.perf_counter()
     if engine == "hermit":
-        result = _hermit(graph, ontology, timeout)
+        result = _hermit(graph, ontology)
     elif engine == "owlrl":
         result = _owlrl(graph, ontology)
     else:
@@ -216,7 +214,7 @@ def _abox(graph: Graph, ontology: Graph, *, subjects: set | None, predicates: se
 # -- HermiT ---------------------------------------------------------------------------------------
 
 
-def _hermit(graph: Graph, ontology: Graph, timeout: float) -> ReasoningResult:
+def _hermit(graph: Graph, ontology: Graph) -> ReasoningResult:
     """Two HermiT runs: the whole graph for consistency, then the slice the definitions read."""
     data = graph + kinase_types(graph)
     whole = _tbox(ontology, definitions=False) + _abox(

@@ -4,6 +4,7 @@ bulk exports (N-Quads, JSON-LD, N-Triples, Turtle)."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,16 @@ def test_the_graph_links_to_each_standard_namespace(seed_build, prefix: str, iri
     assert (None, SKOS.exactMatch, URIRef(iri)) in seed_build.result.graph
     assert identifier_pattern(prefix) is not None, f"Bioregistry has no pattern for {prefix}"
     assert prefix in BIOLINK_PREFIXES
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks and exports run offline: any socket connection fails the test."""
+
+    def refuse(self: socket.socket, address: object) -> None:
+        raise AssertionError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def test_every_identifier_matches_its_pattern_and_iri(seed_build) -> None:

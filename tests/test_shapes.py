@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,16 @@ BRAF_STATEMENT = URIRef(R + "statement/sorafenib-inhibits-braf")
 SUNITINIB = URIRef(R + "drug/sunitinib")
 RAS = URIRef(R + "target/ras")
 DECISION_ARM = URIRef(R + "study/decision/arm/sorafenib")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks and exports run offline: any socket connection fails the test."""
+
+    def refuse(self: socket.socket, address: object) -> None:
+        raise AssertionError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def _set(node: URIRef, prop: URIRef, value: object) -> Callable[[Graph], None]:
