@@ -105,7 +105,7 @@ class KnowledgeGraph:
     def index(self) -> EntityIndex:
         from kg.pipeline import prefix_converter
 
-        return EntityIndex(self.engine, prefix_converter())
+        return EntityIndex(self.engine, prefix_converter(), self.prefixes)
 
     def resolve(self, value: str, kind: str = "entity") -> str:
         """The IRI of the node named by a label, synonym, acronym, CURIE or IRI."""
@@ -180,11 +180,14 @@ class KnowledgeGraph:
                 number = Decimal(value.strip())
             except InvalidOperation:
                 raise ParameterError(f"{param.name}: {value!r} is not a number") from None
+            if not number.is_finite():
+                raise ParameterError(f"{param.name}: {value!r} is not a finite number")
             if param.kind == "integer":
                 if number != number.to_integral_value():
                     raise ParameterError(f"{param.name}: {value!r} is not a whole number")
                 return ox.Literal(str(int(number)), datatype=ox.NamedNode(_XSD + "integer"))
-            return ox.Literal(str(number), datatype=ox.NamedNode(_XSD + "decimal"))
+            # xsd:decimal has no exponent: write 1E+2 as 100
+            return ox.Literal(format(number, "f"), datatype=ox.NamedNode(_XSD + "decimal"))
         return ox.Literal(value)
 
     def _guess(self, value: str) -> Term:

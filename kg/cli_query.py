@@ -76,6 +76,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument("--timeout", type=float, default=10.0, help="seconds per query")
     serve.add_argument("--max-results", type=int, default=10_000, help="rows or triples cap")
+    serve.add_argument(
+        "--max-chars", type=int, default=16_000_000, help="cap on the characters of one answer"
+    )
+    serve.add_argument(
+        "--memory-mb", type=int, default=4096, help="memory limit of each worker (0: none)"
+    )
     serve.add_argument("--workers", type=int, default=2, help="query worker processes")
     serve.add_argument(
         "--allow-remote",
@@ -158,6 +164,8 @@ def _serve(args: argparse.Namespace) -> int:
         graph_files=files,
         timeout=args.timeout,
         max_results=args.max_results,
+        max_chars=args.max_chars,
+        memory_mb=args.memory_mb or None,
         workers=args.workers,
         allow_remote=args.allow_remote,
         queries=paths.QUERIES,

@@ -28,13 +28,14 @@ from kg.api import display_prefixes
 from kg.catalog import load_catalog
 from kg.engine import ResultTooLarge
 from kg.results import GRAPH_FORMATS, QueryResult
-from kg.sparql import QueryError, QueryRefused, check_query
+from kg.sparql import QueryError, QueryRefused
 from kg.workers import QueryFailed, QueryTimeout, WorkerPool
 
 __all__ = ["EndpointSettings", "create_app"]
 
 log = logging.getLogger("kg.endpoint")
 
+# media type (and wildcards) -> results format, for SELECT and for ASK
 _ROW_TYPES = {
     "application/sparql-results+json": "json",
     "application/json": "json",
@@ -42,12 +43,23 @@ _ROW_TYPES = {
     "application/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
+    "*/*": "json",
+    "application/*": "json",
+    "text/*": "csv",
+    "text/html": "json",  # a browser following a link
 }
+_ASK_TYPES = {k: v for k, v in _ROW_TYPES.items() if v not in ("csv", "tsv")} | {"text/*": "json"}
 _GRAPH_TYPES = {
     "text/turtle": "turtle",
     "application/n-triples": "nt",
     "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+    "*/*": "turtle",
+    "text/*": "turtle",
+    "application/*": "nt",
+    "text/html": "turtle",
 }
+# short names accepted in the non-standard but common ?format= parameter
 _SHORT = {
     "json": "json",
     "xml": "xml",
@@ -57,6 +69,7 @@ _SHORT = {
     "ttl": "turtle",
     "nt": "nt",
     "jsonld": "jsonld",
+    "rdfxml": "rdfxml",
 }
 _MEDIA = {
     "json": "application/sparql-results+json",
@@ -81,6 +94,8 @@ class EndpointSettings:
     graph_files: list[Path]
     timeout: float = 10.0
     max_results: int = 10_000
+    max_chars: int = 16_000_000  # characters in all terms of one answer
+    memory_mb: int | None = 4096  # address space of each worker
     max_query_bytes: int = 64 * 1024
     workers: int = 2
     allow_remote: bool = False
@@ -94,18 +109,18 @@ class _HttpError(Exception):
         super().__init__(message)
 
 
-def _accept(header: str, table: dict[str, str], default: str) -> str | None:
-    """The format for an Accept header, by q-value; None if nothing acceptable."""
+def _accept(header: str, table: dict[str, str]) -> str | None:
+    """The format for an Accept header, by q-value then order; None if nothing fits."""
     if not header.strip():
-        return default
+        return table["*/*"]
     choices: list[tuple[float, int, str]] = []
-    for order, part in enumerate(header.split(",")):
+    for order, part in enumerate(header.split(",")[:64]):
         media, *params = (p.strip() for p in part.split(";"))
         q = 1.0
         for param in params:
-            if param.startswith("q="):
+            if param[:2].lower() == "q=":
                 try:
-                    q = float(param[2:])
+                    q = min(max(float(param[2:]), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
         choices.append((-q, order, media.lower()))
@@ -114,15 +129,16 @@ def _accept(header: str, table: dict[str, str], default: str) -> str | None:
             break
         if media in table:
             return table[media]
-        if media in ("*/*", "application/*", "text/*") or media == "text/html":
-            return default
     return None
 
 
 async def _read_query(request: Request, settings: EndpointSettings) -> tuple[str | None, dict]:
     """The query text and the protocol parameters of a GET or POST request."""
     if request.method == "GET":
-        params = parse_qs(request.url.query, keep_blank_values=True)
+        try:
+            params = parse_qs(request.url.query, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise _HttpError(400, "the query string is not valid UTF-8") from None
         if "update" in params:
             raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
         queries = params.get("query", [])
@@ -143,7 +159,8 @@ async def _read_query(request: Request, settings: EndpointSettings) -> tuple[str
                 "application/x-www-form-urlencoded (query=...)",
             )
         try:
-            params = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            form = body.decode("ascii")  # URL-encoded: anything else is not a form
+            params = parse_qs(form, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             raise _HttpError(400, "the form is not valid UTF-8") from None
         params = {**parse_qs(request.url.query), **params}
@@ -173,7 +190,10 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> Starlette:
     """The ASGI app; starts its worker processes unless a ``pool`` is given."""
     pool = pool or WorkerPool(
-        settings.graph_files, size=settings.workers, ontology=settings.ontology
+        settings.graph_files,
+        size=settings.workers,
+        ontology=settings.ontology,
+        memory_mb=settings.memory_mb,
     )
     prefixes = display_prefixes()
     catalog = load_catalog(settings.queries)
@@ -193,39 +213,23 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
             return PlainTextResponse("internal error; see the server log\n", status_code=500)
 
     async def _answer(request: Request, text: str, params: dict) -> Response:
+        if not text.strip():
+            raise _HttpError(400, "the query is empty")
         if len(text.encode("utf-8")) > settings.max_query_bytes:
             raise _HttpError(413, f"the query is longer than {settings.max_query_bytes} bytes")
         if (params.get("default-graph-uri") or params.get("named-graph-uri")) and not (
             settings.allow_remote
         ):
             raise _HttpError(400, "default-graph-uri / named-graph-uri are not supported here")
-        try:
-            form = check_query(text, allow_remote=settings.allow_remote).form
-        except QueryError as error:
-            raise _HttpError(400, f"query syntax error: {error}") from None
-        except QueryRefused as error:
-            raise _HttpError(403, str(error)) from None
-        wanted = params.get("format", [None])[0]
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
-        table = _GRAPH_TYPES if graph_form else _ROW_TYPES
-        fmt = (
-            _SHORT.get(wanted or "")
-            if wanted
-            else _accept(
-                request.headers.get("accept", ""), table, "turtle" if graph_form else "json"
-            )
-        )
-        if fmt is None or fmt not in (set(table.values())):
-            offered = ", ".join(sorted(table))
-            raise _HttpError(
-                406, f"cannot answer this {form} query in the requested type; offered: {offered}"
-            )
+        # all checking happens in the worker, under its time limit; the format is chosen
+        # once the query form is known
         try:
             outcome = await run_in_threadpool(
                 pool.run,
                 text,
                 timeout=settings.timeout,
                 max_results=settings.max_results,
+                max_chars=settings.max_chars,
                 allow_remote=settings.allow_remote,
             )
         except QueryTimeout as error:
@@ -238,6 +242,19 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
             raise _HttpError(403, str(error)) from None
         except QueryFailed as error:
             raise _HttpError(400, f"the query failed: {error}") from None
+        table = {"ASK": _ASK_TYPES, "SELECT": _ROW_TYPES}.get(outcome.form, _GRAPH_TYPES)
+        wanted = params.get("format", [None])[0]
+        if wanted:
+            fmt = _SHORT.get(wanted.lower()) or table.get(wanted.lower())
+        else:
+            fmt = _accept(request.headers.get("accept", ""), table)
+        if fmt is None or fmt not in table.values():
+            offered = ", ".join(sorted(k for k in table if "*" not in k and k != "text/html"))
+            raise _HttpError(
+                406,
+                f"cannot answer this {outcome.form} query in the requested type; "
+                f"offered: {offered}",
+            )
         body = QueryResult(outcome, prefixes).serialize(fmt)
         return Response(body, media_type=_MEDIA[fmt])
 

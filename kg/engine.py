@@ -130,30 +130,44 @@ class Engine:
         bindings: Mapping[str, Term] | None = None,
         *,
         max_results: int | None = None,
+        max_chars: int | None = None,
         allow_remote: bool = False,
     ) -> Outcome:
         """Check ``text`` (see :func:`kg.sparql.check_query`), then evaluate it.
 
-        ``bindings`` pre-bind variables by name; ``max_results`` caps rows or triples and
-        raises :class:`ResultTooLarge` beyond it.
+        ``bindings`` pre-bind variables by name. ``max_results`` caps rows or triples and
+        ``max_chars`` the characters of all their terms; beyond either the answer is
+        :class:`ResultTooLarge`.
         """
         check = check_query(text, allow_remote=allow_remote, prefixes=self.prefixes)
         if bindings:
             text = bind_values(text, {name: str(term) for name, term in bindings.items()})
             check_query(text, allow_remote=allow_remote, prefixes=self.prefixes)
-        return self._evaluate(text, check.form, max_results)
+        return self._evaluate(text, check.form, _Caps(max_results, max_chars))
 
-    def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
+    def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
         raise NotImplementedError
 
 
-def _capped(items: Iterable, cap: int | None, unit: str) -> list:
-    out = []
-    for item in items:
-        if cap is not None and len(out) >= cap:
-            raise ResultTooLarge(cap, unit)
-        out.append(item)
-    return out
+@dataclass(frozen=True)
+class _Caps:
+    results: int | None
+    chars: int | None
+
+    def take(self, items: Iterable, unit: str) -> list:
+        """``items`` as a list, or ResultTooLarge as soon as one cap is passed."""
+        out: list = []
+        chars = 0
+        for item in items:
+            if self.results is not None and len(out) >= self.results:
+                raise ResultTooLarge(self.results, unit)
+            if self.chars is not None:
+                terms = (item.subject, item.predicate, item.object) if unit == "triples" else item
+                chars += sum(len(t.value) for t in terms if t is not None)
+                if chars > self.chars:
+                    raise ResultTooLarge(self.chars, "characters")
+            out.append(item)
+        return out
 
 
 class OxigraphEngine(Engine):
@@ -188,7 +202,7 @@ class OxigraphEngine(Engine):
     def triple_count(self) -> int:
         return len(self.store)
 
-    def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
+    def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
         try:
             result = self.store.query(
                 text, use_default_graph_as_union=True, prefixes=self.prefixes or None
@@ -199,11 +213,9 @@ class OxigraphEngine(Engine):
             return Outcome(form, boolean=bool(result))
         if form == "SELECT":
             variables = [v.value for v in result.variables]
-            rows = _capped(
-                (tuple(solution[v] for v in variables) for solution in result), cap, "rows"
-            )
+            rows = caps.take((tuple(solution[v] for v in variables) for solution in result), "rows")
             return Outcome(form, variables=variables, rows=rows)
-        return Outcome(form, triples=_capped(result, cap, "triples"))
+        return Outcome(form, triples=caps.take(result, "triples"))
 
 
 class RdflibEngine(Engine):
@@ -230,7 +242,7 @@ class RdflibEngine(Engine):
     def triple_count(self) -> int:
         return len(self.graph)
 
-    def _evaluate(self, text: str, form: QueryForm, cap: int | None) -> Outcome:
+    def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
         try:
             result = self.graph.query(text, initNs=self.prefixes)
         except ParseBaseException as error:
@@ -239,12 +251,11 @@ class RdflibEngine(Engine):
             return Outcome(form, boolean=bool(result.askAnswer))
         if form == "SELECT":
             variables = [str(v) for v in result.vars or []]
-            rows = _capped(
+            rows = caps.take(
                 (
                     tuple(None if t is None else from_rdflib(t) for t in row)
                     for row in result  # type: ignore[union-attr]
                 ),
-                cap,
                 "rows",
             )
             return Outcome(form, variables=variables, rows=rows)
@@ -252,7 +263,7 @@ class RdflibEngine(Engine):
             ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
             for s, p, o in result  # type: ignore[misc]
         )
-        return Outcome(form, triples=_capped(triples, cap, "triples"))
+        return Outcome(form, triples=caps.take(triples, "triples"))
 
 
 ENGINES: dict[str, type[Engine]] = {"pyoxigraph": OxigraphEngine, "rdflib": RdflibEngine}

@@ -63,8 +63,14 @@ class _Entry:
 class EntityIndex:
     """Names and identifiers of every typed node, for resolving parameters."""
 
-    def __init__(self, engine: Engine, converter: curies.Converter) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        converter: curies.Converter,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         self.converter = converter
+        self.prefixes = prefixes or {}  # further prefixes, such as kgr: for minted IRIs
         classes: dict[str, set[str]] = defaultdict(set)
         names: dict[str, set[str]] = defaultdict(set)
         for node, name, cls in engine.run(_NAMES).rows:
@@ -129,7 +135,8 @@ class EntityIndex:
                 expanded = None
             if expanded:
                 return expanded
-        return None
+        namespace = self.prefixes.get(prefix)
+        return namespace + local if namespace else None
 
     def _suggest(self, text: str, wanted: str | None) -> str:
         pool = [

@@ -37,6 +37,7 @@ GRAPH_FORMATS = {
     "turtle": "text/turtle",
     "nt": "application/n-triples",
     "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
 }
 _OX_RESULTS = {
     "xml": ox.QueryResultsFormat.XML,
@@ -172,6 +173,8 @@ class QueryResult:
             return self.graph.serialize(format="turtle").encode()
         if name == "nt":
             return "".join(sorted(self.graph.serialize(format="nt").splitlines(True))).encode()
+        if name == "rdfxml":
+            return self.graph.serialize(format="xml").encode()
         if name == "jsonld":
             context = {p: ns for p, ns in self.prefixes.items()}
             return self.graph.serialize(format="json-ld", context=context, indent=1).encode()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -47,6 +50,8 @@ def server(seed_build: BuildReport) -> Iterator[str]:
             "500",
             "--workers",
             "1",
+            "--max-chars",
+            "200000",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -196,3 +201,125 @@ def test_cors_and_page(server: str) -> None:
     assert "https://" not in page.text.split("<script>")[1]  # nothing fetched from elsewhere
     listed = httpx.get(f"{server}/queries").json()
     assert len(listed) >= 12 and all(q["text"].strip() for q in listed)
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    """Records any request: the endpoint must never make one."""
+
+    seen: ClassVar[list[str]] = []
+
+    def _record(self) -> None:
+        self.seen.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')
+
+    do_GET = do_POST = _record
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_no_trick_makes_the_server_fetch(server: str) -> None:
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    port = listener.server_address[1]
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    target = f"<http://127.0.0.1:{port}/sparql>"
+    attacks = [
+        f"SELECT ?s WHERE {{ BIND(cdek:a\\' AS ?x) SERVICE {target} {{ ?s ?p ?o }} }} # '",
+        f"SELECT * WHERE {{ BIND(cdek:a\\# AS ?x) SERVICE {target} {{ ?s ?p ?o }} }}",
+        f"SELECT ?s WHERE {{ ?s ?p 1SERVICE {target} {{ ?x ?y ?z }} }}",
+        f"SELECT ?s WHERE {{ ?s ?p trueSERVICE {target} {{ ?x ?y ?z }} }}",
+        f"select * where {{ service {target} {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE {target} {{ ?s ?p ?o }} }} }} }}",
+        f"SELECT * FROM {target} WHERE {{ ?s ?p ?o }}",
+        f"SELECT * WHERE {{ \\u0053ERVICE {target} {{ ?s ?p ?o }} }}",
+    ]
+    try:
+        for attack in attacks:
+            response = httpx.post(f"{server}/sparql", data={"query": attack}, timeout=30)
+            assert response.status_code in (400, 403), (attack, response.text)
+    finally:
+        listener.shutdown()
+    assert _Listener.seen == []
+
+
+def test_a_slow_check_does_not_block_the_server(server: str) -> None:
+    """Checking runs in the worker under its time limit, not in the event loop."""
+    slow = "SELECT * WHERE { FILTER(1" + "+1" * 20_000 + ") } # \\u0041"
+    box: dict[str, httpx.Response] = {}
+    thread = threading.Thread(
+        target=lambda: box.update(
+            r=httpx.post(f"{server}/sparql", data={"query": slow}, timeout=60)
+        )
+    )
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert httpx.get(f"{server}/health", timeout=10).status_code == 200
+    assert time.monotonic() - started < 2
+    thread.join(60)
+    assert box["r"].status_code in (400, 503)
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, status, check",
+    [
+        ("GET", {"params": {"query": ""}}, 400, "empty"),
+        ("GET", {"params": {"query": "ASK {}"}, "headers": {"Accept": "text/csv"}}, 406, "ASK"),
+        (
+            "GET",
+            {
+                "params": {"query": "SELECT ?d { ?d a cdek:Drug } LIMIT 1"},
+                "headers": {"Accept": "text/*"},
+            },
+            200,
+            "text/csv",
+        ),
+        (
+            "GET",
+            {
+                "params": {
+                    "query": "SELECT ?d { ?d a cdek:Drug } LIMIT 1",
+                    "format": "text/tab-separated-values",
+                }
+            },
+            200,
+            "text/tab-separated",
+        ),
+        (
+            "GET",
+            {
+                "params": {"query": "CONSTRUCT WHERE { ?d a cdek:Drug } LIMIT 1"},
+                "headers": {"Accept": "application/rdf+xml"},
+            },
+            200,
+            "application/rdf+xml",
+        ),
+        (
+            "GET",
+            {
+                "params": {"query": "SELECT ?d { ?d a cdek:Drug }"},
+                "headers": {"Accept": "text/csv;Q=0, application/sparql-results+xml"},
+            },
+            200,
+            "application/sparql-results+xml",
+        ),
+    ],
+)
+def test_negotiation_edges(server: str, method: str, kwargs: dict, status: int, check: str) -> None:
+    response = httpx.request(method, f"{server}/sparql", **kwargs)
+    assert response.status_code == status, response.text
+    assert check in (response.headers["content-type"] if status == 200 else response.text)
+
+
+def test_invalid_utf8_and_huge_answers(server: str) -> None:
+    bad = httpx.get(f"{server}/sparql?query=ASK%20%7B%7D%FF")
+    assert bad.status_code == 400 and "UTF-8" in bad.text
+    doubling = "".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1}) " for i in range(18))
+    big = httpx.post(
+        f"{server}/sparql",
+        data={"query": f'SELECT ?v18 WHERE {{ BIND("ab" AS ?v0) {doubling}}}'},
+    )
+    assert big.status_code == 400 and "200,000 characters" in big.text

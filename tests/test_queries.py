@@ -104,12 +104,16 @@ def test_comparative_verdicts_cover_neutral_and_negative(seed_build: BuildReport
     data.parse(seed_build.outputs["turtle"])
     cdek = rdflib.Namespace("https://w3id.org/cdekg/ontology#")
     arm = rdflib.URIRef(DESMOID + "/arm/sorafenib")
-    for name, low, high in (("neutral", "0.8", "1.2"), ("harm", "1.1", "1.9")):
+    for name, kind, low, high in (
+        ("neutral", cdek.HazardRatio, "0.8", "1.2"),
+        ("harm", cdek.HazardRatio, "1.1", "1.9"),
+        ("difference", cdek.Difference, "2", "9"),
+    ):
         node = rdflib.URIRef(R + "test/" + name)
         for p, o in (
             (rdflib.RDF.type, cdek.ComparativeResult),
             (cdek.inStudy, rdflib.URIRef(DESMOID)),
-            (cdek.statistic, cdek.HazardRatio),
+            (cdek.statistic, kind),
             (cdek.value, rdflib.Literal(Decimal("1.0"))),
             (cdek.resultArm, arm),
             (cdek.ciLower, rdflib.Literal(Decimal(low))),
@@ -123,6 +127,8 @@ def test_comparative_verdicts_cover_neutral_and_negative(seed_build: BuildReport
     }
     assert verdicts[R + "test/neutral"] == "neutral (interval includes no effect)"
     assert verdicts[R + "test/harm"] == "favours comparator (interval above no effect)"
+    # which side a difference favours depends on the endpoint: only its position is stated
+    assert verdicts[R + "test/difference"] == "interval above no effect"
 
 
 def test_adverse_events_ranked(graph: KnowledgeGraph) -> None:
@@ -164,6 +170,7 @@ def test_mechanism(graph: KnowledgeGraph) -> None:
 
 def test_dose_and_schedule(graph: KnowledgeGraph) -> None:
     rows = values(graph, "07-dose-schedule")
+    assert len(rows) == 3  # one row per regimen, indications gathered
     schedule = {(r["acronym"], r["dose"], r["frequency"]) for r in rows}
     assert {
         ("A091105", Decimal(400), "once daily"),
@@ -241,3 +248,20 @@ def test_parameter_errors(graph: KnowledgeGraph) -> None:
         graph.query("01-studies-of-drug", drug="desmoid tumor")  # a disease, not a drug
     with pytest.raises(ParameterError, match="no canned question"):
         graph.query("no-such-question")
+    for bad in ("NaN", "Infinity", "-inf"):
+        with pytest.raises(ParameterError, match="not a finite number"):
+            graph.query("04-adverse-events-of-drug", min_percent=bad)
+
+
+def test_numbers_without_exponent_and_minted_curies(graph: KnowledgeGraph) -> None:
+    same = values(graph, "04-adverse-events-of-drug", min_percent="50")
+    assert values(graph, "04-adverse-events-of-drug", min_percent="5E+1") == same
+    node = "kgr:study/alliance-a091105/result/pfs-hazard-ratio-sorafenib-vs-placebo"
+    assert graph.resolve(node) == DESMOID + "/result/pfs-hazard-ratio-sorafenib-vs-placebo"
+
+
+@pytest.mark.parametrize("name", sorted(load_catalog()))
+def test_canned_text_answers_as_it_is(graph: KnowledgeGraph, name: str) -> None:
+    """The endpoint's page offers each question with its parameters left free."""
+    text = load_catalog()[name].text
+    assert len(graph.query(text)) > 0

@@ -51,6 +51,29 @@ def test_a_service_string_is_not_a_service_call() -> None:
     assert check_query("SELECT * WHERE { SERVICE <http://x> { ?s ?p ?o } }", allow_remote=True)
 
 
+TRICKS = [
+    # escapes in local names that a naive scanner reads as a string or comment start
+    "SELECT ?s WHERE { BIND(cdek:a\\' AS ?x) SERVICE <http://x> { ?s ?p ?o } } # '",
+    "PREFIX ex: <http://ex/> SELECT * WHERE { BIND(ex:a\\# AS ?x) SERVICE <http://x> {?s ?p ?o} }",
+    # a keyword glued to a number
+    "SELECT ?s WHERE { ?s ?p 1SERVICE <http://x/> {?x ?y ?z} }",
+]
+
+
+@pytest.mark.parametrize("text", TRICKS)
+def test_tricks_are_refused_or_rejected_never_run(text: str) -> None:
+    with pytest.raises((QueryRefused, QueryError)):
+        check_query(text)
+
+
+def test_empty_and_too_deep_queries_are_errors() -> None:
+    with pytest.raises(QueryError, match="empty"):
+        check_query("  \n ")
+    deep = "SELECT * WHERE " + "{" * 300 + " ?s ?p ?o " + "}" * 300
+    with pytest.raises(QueryError, match="nested too deeply"):
+        check_query(deep)
+
+
 def test_syntax_error_gives_line_and_column(graph: KnowledgeGraph) -> None:
     with pytest.raises(QueryError) as caught:
         graph.query("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o > ) }")
@@ -124,6 +147,9 @@ def test_ask_and_construct(graph: KnowledgeGraph) -> None:
 def test_result_cap(graph: KnowledgeGraph) -> None:
     with pytest.raises(ResultTooLarge, match="more than 10 rows"):
         graph.query("SELECT * WHERE { ?s ?p ?o }", max_results=10)
+    doubling = "".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1}) " for i in range(16))
+    with pytest.raises(ResultTooLarge, match="more than 10,000 characters"):
+        graph.engine.run(f'SELECT ?v16 WHERE {{ BIND("ab" AS ?v0) {doubling}}}', max_chars=10_000)
     assert len(graph.query("SELECT * WHERE { ?s ?p ?o } LIMIT 10", max_results=10)) == 10
 
 
