@@ -1,7 +1,7 @@
 """The Python API: load a built graph and ask it canned or ad-hoc questions.
 
 >>> from kg.api import KnowledgeGraph
->>> graph = KnowledgeGraph.load()                      # out/graph.ttl (+ out/inferred.ttl)
+>>> graph = KnowledgeGraph.load()                      # out/graph.nq, else out/graph.ttl
 >>> graph.query("efficacy-of-drug", drug="Nexavar").to_dataframe()
 >>> graph.query("SELECT ?s WHERE { ?s a cdek:Drug }").rows
 """
@@ -41,12 +41,14 @@ class ParameterError(ValueError):
 
 
 def default_graph_files(out: Path = paths.OUT) -> list[Path]:
-    """The built graph and, when the build wrote one, its inferred companion."""
-    files = [out / "graph.ttl"]
-    inferred = out / "inferred.ttl"
-    if inferred.is_file():
-        files.append(inferred)
-    return files
+    """The build's N-Quads (asserted and inferred named graphs) if written, else its Turtle.
+
+    Queries see the union of the named graphs; ``GRAPH ?g { ... }`` tells them apart.
+    """
+    nquads = out / "graph.nq"
+    if nquads.is_file():
+        return [nquads]
+    return [out / "graph.ttl"]
 
 
 def display_prefixes() -> dict[str, str]:

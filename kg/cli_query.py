@@ -31,7 +31,7 @@ def _graph_option(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="graph file to query (Turtle, N-Triples, N-Quads, JSON-LD); repeatable; "
-        "default: out/graph.ttl and, if the build wrote it, out/inferred.ttl",
+        "default: out/graph.nq (asserted and inferred graphs), else out/graph.ttl",
     )
 
 
