@@ -150,6 +150,9 @@ def _tbox(ontology: Graph, *, definitions: bool) -> Graph:
         tbox = _without_orphans(tbox)
     for prop in (SKOS.definition, SKOS.exactMatch, SKOS.closeMatch):
         tbox.add((prop, RDF.type, OWL.AnnotationProperty))
+    for op in (OWL.unionOf, OWL.intersectionOf):  # typed for strict OWL parsers
+        for node in list(tbox.subjects(op, None)):
+            tbox.add((node, RDF.type, OWL.Class))
     return tbox
 
 
@@ -216,24 +219,36 @@ def _abox(graph: Graph, ontology: Graph, *, subjects: set | None, predicates: se
 
 def _hermit(graph: Graph, ontology: Graph) -> ReasoningResult:
     """Two HermiT runs: the whole graph for consistency, then the slice the definitions read."""
-    data = graph + kinase_types(graph)
+    data = _with_kinases(graph)
     whole = _tbox(ontology, definitions=False) + _abox(
         data, ontology, subjects=None, predicates=None
     )
     inferred, failure = _run_hermit(whole, property_values=False)
     if failure is not None:
         return ReasoningResult(Graph(), "hermit", 0.0, _inconsistencies(data, ontology, failure))
-    sliced = {s for cls in _SLICE_CLASSES for s in (data + inferred).subjects(RDF.type, cls)}
+    # the slice: the told and the just-inferred types of the classes the definitions read
+    types = Graph()
+    for g in (data, inferred):
+        for s, o in g.subject_objects(RDF.type):
+            types.add((s, RDF.type, o))
+    sliced = {s for cls in _SLICE_CLASSES for s in types.subjects(RDF.type, cls)}
+    values = Graph()
+    for prop in _SLICE_PROPERTIES:
+        for s, o in data.subject_objects(prop):
+            values.add((s, prop, o))
     part = _tbox(ontology, definitions=True) + _abox(
-        data + inferred, ontology, subjects=sliced, predicates=set(_SLICE_PROPERTIES)
+        types + values, ontology, subjects=sliced, predicates=set(_SLICE_PROPERTIES)
     )
     more, failure = _run_hermit(part, property_values=True)
     if failure is not None:
         return ReasoningResult(Graph(), "hermit", 0.0, _inconsistencies(data, ontology, failure))
-    told = Graph()
-    for s, o in data.subject_objects(RDF.type):
-        told.add((s, RDF.type, o))
-    return ReasoningResult(_new_facts(inferred + more + told, data, ontology), "hermit", 0.0)
+    return ReasoningResult(_new_facts(types + more, data, ontology), "hermit", 0.0)
+
+
+def _with_kinases(graph: Graph) -> Graph:
+    """``graph`` plus the kinase typings (a copy only when some are missing)."""
+    kinases = kinase_types(graph)
+    return graph if all(t in graph for t in kinases) else graph + kinases
 
 
 # Reasoning is a pure function of its input: a process keeps the last few answers, so that
@@ -296,7 +311,7 @@ def _owlrl(graph: Graph, ontology: Graph) -> ReasoningResult:
     """OWL 2 RL closure (owlrl) of the ontology and the graph's typed individuals."""
     import owlrl
 
-    data = graph + kinase_types(graph)
+    data = _with_kinases(graph)
     closure = _tbox(ontology, definitions=True) + _abox(
         data, ontology, subjects=None, predicates=None
     )
@@ -352,7 +367,7 @@ def explain_inconsistency(graph: Graph, ontology: Graph | None = None) -> list[I
     checked against the disjointness axioms and each literal against its property's range.
     """
     ontology = ontology if ontology is not None else load_ontology()
-    return _inconsistencies(graph + kinase_types(graph), ontology, None)
+    return _inconsistencies(_with_kinases(graph), ontology, None)
 
 
 def _inconsistencies(data: Graph, ontology: Graph, failure: str | None) -> list[Inconsistency]:
