@@ -16,6 +16,8 @@ from kg.build import BuildResult, build_graph
 from kg.export import load_context, write_all
 from kg.iris import Minter
 from kg.records import Corpus, Problem, load_corpus, record_files
+from kg.trust import TrustReport, run_checks, write_trust_outputs
+from kg.viz import whole_view, write_view
 
 __all__ = ["BuildReport", "prefix_converter", "run_build"]
 
@@ -27,6 +29,7 @@ class BuildReport:
     corpus: Corpus
     result: BuildResult
     outputs: dict[str, Path] = field(default_factory=dict)
+    trust: TrustReport | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -59,8 +62,13 @@ def run_build(
     base: str,
     documents_dir: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    reasoner: str | None = "auto",
 ) -> BuildReport:
-    """Build the graph from the embedded records plus ``sources``; write it to ``out``."""
+    """Build the graph from the embedded records plus ``sources``; write it to ``out``.
+
+    The graph is then checked (identifiers, SHACL shapes) and reasoned over with ``reasoner``
+    (``auto``: HermiT when Java is installed, else OWL 2 RL; ``None`` skips reasoning).
+    """
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
     missing = [f for f in folders if not f.exists()]
     files = record_files(*(f for f in folders if f.exists()))
@@ -73,9 +81,15 @@ def run_build(
         corpus, minter=Minter(base), converter=prefix_converter(), documents_dir=documents_dir
     )
     report = BuildReport(corpus, result)
+    report.trust = run_checks(result.graph, Minter(base), reasoner=reasoner, progress=progress)
+    result.errors.extend(report.trust.errors)
+    result.warnings.extend(report.trust.warnings)
     if out is not None:
         progress(f"writing {len(result.graph)} triples to {out}/")
         report.outputs = write_all(
             result.graph, out, load_context(paths.ONTOLOGY / "context.jsonld")
         )
+        progress(f"writing the interactive view to {out}/graph.html")
+        report.outputs["html"] = write_view(whole_view(result.graph), out / "graph.html")
+        report.outputs.update(write_trust_outputs(result.graph, report.trust.inferred, out, base))
     return report

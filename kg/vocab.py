@@ -46,6 +46,12 @@ class CDEK(DefinedNamespace):
     SourceDocument: URIRef
     TextSpan: URIRef
     ValueConflict: URIRef
+    # classes the reasoner fills in
+    ProteinKinase: URIRef
+    KinaseTarget: URIRef
+    MultiKinaseInhibitor: URIRef
+    FavourableComparativeResult: URIRef
+    CommonAdverseEventResult: URIRef
 
     # object properties
     studiesDrug: URIRef
@@ -77,9 +83,11 @@ class CDEK(DefinedNamespace):
     conflictingResult: URIRef
     hasConflict: URIRef
     subtypeOf: URIRef
+    inhibitsFamilyMember: URIRef
 
     # datatype properties
     xref: URIRef
+    identifierGap: URIRef
     phase: URIRef
     randomized: URIRef
     blinding: URIRef
