@@ -213,6 +213,16 @@ class _Builder:
         c, m = self.corpus, self.mint
         for drug in c.drugs.values():
             node = self._entity(m.drug(drug.key), CDEK.Drug, drug, [*drug.synonyms, *drug.brands])
+            for curie in drug.salt_identifiers:
+                iri = self.converter.expand(curie)
+                if iri is None:
+                    self.result.errors.append(
+                        Problem(
+                            "prefixmap", drug.key, "salt_identifiers", f"no IRI form for {curie!r}"
+                        )
+                    )
+                    continue
+                self.add(node, SKOS.closeMatch, URIRef(iri))
         for disease in c.diseases.values():
             node = self._entity(m.disease(disease.key), CDEK.Disease, disease, disease.synonyms)
             if disease.parent:

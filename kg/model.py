@@ -136,6 +136,10 @@ class Drug(_Entity):
     """A drug (active ingredient) or a named drug class."""
 
     brands: list[str] = []
+    # identifiers of salt forms (sorafenib tosylate): close to the ingredient, not the same
+    salt_identifiers: list[str] = []
+
+    _salt_ids = field_validator("salt_identifiers")(_curies)
 
 
 class Disease(_Entity):

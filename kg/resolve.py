@@ -45,7 +45,7 @@ SELECT ?node ?name ?class WHERE {{
   ?node a ?class .
   {{ ?node rdfs:label ?name }} UNION {{ ?node skos:altLabel ?name }}
   UNION {{ ?node cdek:acronym ?name }} UNION {{ ?node cdek:xref ?name }}
-  UNION {{ ?node skos:exactMatch ?name }}
+  UNION {{ ?node skos:exactMatch ?name }} UNION {{ ?node skos:closeMatch ?name }}
 }}
 """
 
