@@ -43,6 +43,13 @@ def _build_parser(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder holding the source documents; adds the supporting text of each locator",
     )
+    parser.add_argument(
+        "--reasoner",
+        choices=["auto", "hermit", "owlrl", "none"],
+        default="auto",
+        help="OWL reasoning after the build: HermiT (needs Java), OWL 2 RL rules, auto "
+        "(HermiT when Java is installed, else OWL 2 RL) or none (default: %(default)s)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
 
 
@@ -90,6 +97,7 @@ def _run_build(args: argparse.Namespace) -> int:
                 base=args.base,
                 documents_dir=args.documents,
                 progress=lambda message: status.update(message),
+                reasoner=None if args.reasoner == "none" else args.reasoner,
             )
     except ValueError as error:  # a bad --base, for instance
         errors.print(f"error: {error}")
