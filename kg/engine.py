@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
@@ -16,6 +17,9 @@ from pyparsing import ParseBaseException
 from rdflib.term import Node
 
 from kg.sparql import QueryError, QueryForm, bind_values, check_query, oxigraph_syntax_error
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+
 
 __all__ = [
     "ENGINES",
@@ -120,6 +124,14 @@ class Engine:
     def triple_count(self) -> int:
         raise NotImplementedError
 
+    @classmethod
+    def load(cls, *files: Path) -> Self:
+        """A new engine holding the RDF ``files`` (format from each extension)."""
+        engine = cls()
+        for file in files:
+            engine.add_file(Path(file))
+        return engine
+
     def add_file(self, path: Path, graph: str | None = None) -> None:
         """Load an RDF file (format from its extension), into the named ``graph`` if given."""
         raise NotImplementedError
@@ -178,14 +190,6 @@ class OxigraphEngine(Engine):
     def __init__(self, store: ox.Store | None = None) -> None:
         self.store = store if store is not None else ox.Store()
 
-    @classmethod
-    def load(cls, *files: Path) -> OxigraphEngine:
-        """Load RDF files (format from the extension) into one store."""
-        engine = cls()
-        for file in files:
-            engine.add_file(Path(file))
-        return engine
-
     def add_file(self, path: Path, graph: str | None = None) -> None:
         """Load one file, into the named ``graph`` if given (triples formats only)."""
         if not path.is_file():
@@ -226,13 +230,6 @@ class RdflibEngine(Engine):
     def __init__(self, graph: rdflib.Graph | None = None) -> None:
         self.graph = graph if graph is not None else rdflib.Graph()
 
-    @classmethod
-    def load(cls, *files: Path) -> RdflibEngine:
-        engine = cls()
-        for file in files:
-            engine.add_file(Path(file))
-        return engine
-
     def add_file(self, path: Path, graph: str | None = None) -> None:
         """Load one file; rdflib's plain graph keeps no named graphs, so ``graph`` is unused."""
         if not path.is_file():
@@ -271,10 +268,6 @@ ENGINES: dict[str, type[Engine]] = {"pyoxigraph": OxigraphEngine, "rdflib": Rdfl
 
 def load_engine(files: Sequence[Path], kind: str = "pyoxigraph") -> Engine:
     """An engine of ``kind`` (``pyoxigraph`` or ``rdflib``) over ``files``."""
-    try:
-        engine = ENGINES[kind]()
-    except KeyError:
-        raise ValueError(f"unknown engine {kind!r} (one of {', '.join(ENGINES)})") from None
-    for file in files:
-        engine.add_file(Path(file))
-    return engine
+    if kind not in ENGINES:
+        raise ValueError(f"unknown engine {kind!r} (one of {', '.join(ENGINES)})")
+    return ENGINES[kind].load(*files)

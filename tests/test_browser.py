@@ -6,7 +6,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,30 +42,37 @@ FLAGS = (
 )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Chromium driven by the system chromedriver (no Selenium Manager download), offline."""
+@contextmanager
+def chromium(flags: Sequence[str] = FLAGS) -> Iterator[Any]:
+    """Chromium driven by the system chromedriver (no Selenium Manager download)."""
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="kg-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+    for flag in (*flags, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.execute_cdp_cmd("Network.enable", {})
-    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    # count dialogs instead of opening them, so a script that ran is seen, not hung on
-    watch = "window.alert = window.confirm = window.prompt = () => { window.__alerted = 1; };"
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": watch})
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium with the network switched off."""
+    with chromium() as driver:
+        driver.execute_cdp_cmd("Network.enable", {})
+        offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+        # count dialogs instead of opening them, so a script that ran is seen, not hung on
+        watch = "window.alert = window.confirm = window.prompt = () => { window.__alerted = 1; };"
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": watch})
+        yield driver
 
 
 def open_page(driver: Any, page: Path) -> dict[str, Any]:

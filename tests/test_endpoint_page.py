@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, requested_urls, screenshot
+from test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, chromium, requested_urls, screenshot
 from test_endpoint import server  # noqa: F401 - the running endpoint, a fixture
 
 pytestmark = pytest.mark.skipif(
@@ -22,23 +20,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def page_browser() -> Iterator[Any]:
     """Chromium that may reach 127.0.0.1 only (names resolve to nothing)."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
     flags = [f for f in FLAGS if not f.startswith("--host-resolver-rules")]
-    flags.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
-    for flag in (*flags, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with chromium([*flags, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _wait(driver: Any, script: str, what: str, timeout: float = 30) -> Any:
