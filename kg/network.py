@@ -37,6 +37,15 @@ STUDY_CLASSES = (
     "ObservationalStudy",
     "ClinicalStudy",
 )
+_NAMED_CLASSES = (
+    "Drug",
+    "Disease",
+    "GeneProduct",
+    "TargetFamily",
+    "AdverseEventTerm",
+    "Endpoint",
+    "Approval",
+)
 # most specific first: a node takes the first of these among its types
 NODE_CLASSES = (
     *STUDY_CLASSES,
@@ -45,24 +54,9 @@ NODE_CLASSES = (
     "ArmResult",
     "AdverseEventResult",
     "ParticipantCount",
-    "Drug",
-    "Disease",
-    "GeneProduct",
-    "TargetFamily",
-    "AdverseEventTerm",
-    "Endpoint",
-    "Approval",
+    *_NAMED_CLASSES,
 )
-ENTITY_CLASSES = (
-    *STUDY_CLASSES,
-    "Drug",
-    "Disease",
-    "GeneProduct",
-    "TargetFamily",
-    "AdverseEventTerm",
-    "Endpoint",
-    "Approval",
-)
+ENTITY_CLASSES = (*STUDY_CLASSES, *_NAMED_CLASSES)
 _NS = str(CDEK._NS)
 # links that are provenance or bookkeeping, folded into attributes instead of drawn
 _NOT_EDGES = {
