@@ -6,7 +6,9 @@ the Python API, the endpoint, the benchmarks) do not care which one ran.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -228,22 +230,33 @@ class RdflibEngine(Engine):
     name = "rdflib"
 
     def __init__(self, graph: rdflib.Graph | None = None) -> None:
-        self.graph = graph if graph is not None else rdflib.Graph()
+        # a dataset whose default graph is the union of all, as the pyoxigraph engine queries
+        self.graph = graph if graph is not None else rdflib.Dataset(default_union=True)
 
     def add_file(self, path: Path, graph: str | None = None) -> None:
-        """Load one file; rdflib's plain graph keeps no named graphs, so ``graph`` is unused."""
+        """Load one file, into the named ``graph`` if given (quads keep their own graphs)."""
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such graph file (run `kg build` first?)")
-        self.graph.parse(str(path), format=rdflib.util.guess_format(str(path)) or "turtle")
+        fmt = rdflib.util.guess_format(str(path)) or "turtle"
+        target = self.graph
+        if graph and isinstance(self.graph, rdflib.Dataset):
+            target = self.graph.graph(rdflib.URIRef(graph))
+        with _quiet_rdflib():
+            target.parse(str(path), format=fmt)
 
     def triple_count(self) -> int:
         return len(self.graph)
 
     def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
         try:
-            result = self.graph.query(text, initNs=self.prefixes)
+            with _quiet_rdflib():  # rdflib evaluates lazily: iterate inside the context
+                result = self.graph.query(text, initNs=self.prefixes)
+                return self._outcome(result, form, caps)
         except ParseBaseException as error:
             raise QueryError(f"syntax error: {error.msg}", error.lineno, error.col) from None
+
+    @staticmethod
+    def _outcome(result: rdflib.query.Result, form: QueryForm, caps: _Caps) -> Outcome:
         if form == "ASK":
             return Outcome(form, boolean=bool(result.askAnswer))
         if form == "SELECT":
@@ -261,6 +274,14 @@ class RdflibEngine(Engine):
             for s, p, o in result  # type: ignore[misc]
         )
         return Outcome(form, triples=caps.take(triples, "triples"))
+
+
+@contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """Hide the deprecation warning rdflib 7.6 raises from inside its own Dataset code."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Dataset.default_context is deprecated")
+        yield
 
 
 ENGINES: dict[str, type[Engine]] = {"pyoxigraph": OxigraphEngine, "rdflib": RdflibEngine}

@@ -265,3 +265,16 @@ def test_canned_text_answers_as_it_is(graph: KnowledgeGraph, name: str) -> None:
     """The endpoint's page offers each question with its parameters left free."""
     text = load_catalog()[name].text
     assert len(graph.query(text)) > 0
+
+
+@pytest.mark.parametrize("engine", ["pyoxigraph", "rdflib"])
+def test_nquads_keep_inferred_apart_and_queries_see_both(
+    seed_build: BuildReport, engine: str
+) -> None:
+    graph = KnowledgeGraph.load(seed_build.outputs["nquads"], engine=engine)
+    where = graph.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ <{SORAFENIB}> a cdek:MultiKinaseInhibitor }} }}"
+    ).values()
+    assert [r["g"] for r in where] == [R + "graph/inferred"]
+    # the canned questions see the union of the asserted and inferred graphs
+    assert len(graph.query("03-comparative-results")) == 1
