@@ -230,8 +230,16 @@ class RdflibEngine(Engine):
     name = "rdflib"
 
     def __init__(self, graph: rdflib.Graph | None = None) -> None:
-        # a dataset whose default graph is the union of all, as the pyoxigraph engine queries
-        self.graph = graph if graph is not None else rdflib.Dataset(default_union=True)
+        self.graph = graph if graph is not None else rdflib.Graph()
+
+    @classmethod
+    def load(cls, *files: Path) -> Self:
+        """The plain Memory graph; a dataset queried as the union when quads are among them."""
+        quads = any(Path(f).suffix.lower() in (".nq", ".trig") for f in files)
+        engine = cls(rdflib.Dataset(default_union=True) if quads else None)
+        for file in files:
+            engine.add_file(Path(file))
+        return engine
 
     def add_file(self, path: Path, graph: str | None = None) -> None:
         """Load one file, into the named ``graph`` if given (quads keep their own graphs)."""
