@@ -80,6 +80,15 @@ def test_seed_graph_is_consistent_and_hermit_fills_the_defined_classes(seed_buil
     assert CDEK.FavourableComparativeResult in _types(inferred, HR)
     assert CDEK.CommonAdverseEventResult in _types(inferred, RASH)  # 73%
     assert CDEK.CommonAdverseEventResult not in _types(inferred, PLATELETS)  # 2%
+    # 14% in the placebo arm, and a registry row pooled over every drug: not a drug's effect
+    placebo = URIRef(
+        R + "study/alliance-a091105/adverse-event/"
+        "placebo-any-adverse-event-grade-3-treatment-related"
+    )
+    pooled = URIRef(R + "study/outcs/adverse-event/all-diarrhea-grade-any")
+    assert (placebo, CDEK.percent, None) in seed_build.result.graph
+    assert CDEK.CommonAdverseEventResult not in _types(inferred, placebo)
+    assert CDEK.CommonAdverseEventResult not in _types(inferred, pooled)
     assert (SORAFENIB, CDEK.inhibitsFamilyMember, URIRef(R + "target/kdr")) in inferred
 
 
