@@ -34,6 +34,14 @@ BRAF_STATEMENT = URIRef(R + "statement/sorafenib-inhibits-braf")
 SUNITINIB = URIRef(R + "drug/sunitinib")
 RAS = URIRef(R + "target/ras")
 DECISION_ARM = URIRef(R + "study/decision/arm/sorafenib")
+CR_COUNT = URIRef(A + "result/complete-response-count-sorafenib")
+PR_PLACEBO = URIRef(A + "result/partial-response-count-placebo")
+PFS_2Y_SORAFENIB = URIRef(A + "result/pfs-rate-sorafenib-2years")
+CROSSOVER = URIRef(A + "participants/crossover-placebo")
+HYPERTENSION = URIRef(A + "adverse-event/sorafenib-hypertension-grade-1-2")
+IMATINIB = URIRef(R + "drug/imatinib")
+SORAFENIB = URIRef(R + "drug/sorafenib")
+TOSYLATE = URIRef("http://purl.obolibrary.org/obo/CHEBI_50928")
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +108,42 @@ BREAKS = [
     ("drug without identifier", _drop(SUNITINIB, SKOS.exactMatch), SUNITINIB,
      "IdentifiedEntityShape"),
     ("family without any identifier", _family_without_ids, RAS, "IdentifiedFamilyShape"),
+    # found by a second reviewer: counts of arm results, units, studies of every result
+    ("arm result count above denominator", _set(CR_COUNT, CDEK.count, Literal(10000)), CR_COUNT,
+     "CountWithinDenominator"),
+    ("count result not whole", _set(PR_PLACEBO, CDEK.value, _decimal("3.5")), PR_PLACEBO,
+     "CountResultShape"),
+    ("percent written %", _set(ORR, CDEK.unit, Literal("%")), ORR, "ResultUnit"),
+    ("rate without a unit", _drop(PFS_2Y_SORAFENIB, CDEK.unit), PFS_2Y_SORAFENIB, "ResultUnit"),
+    ("AE without a study", _drop(FATIGUE, CDEK.inStudy), FATIGUE, "ResultStudy"),
+    ("participants of another study's arm", _set(CROSSOVER, CDEK.countsParticipantsOf,
+     DECISION_ARM), CROSSOVER, "ArmOfStudyShape"),
+    ("p-value of an AE above 1", _set(HYPERTENSION, CDEK.pValue, _decimal("2")), HYPERTENSION,
+     "PValueRange"),
+    ("identifier not standard", lambda g: g.add((IMATINIB, SKOS.exactMatch,
+     URIRef("https://example.org/notanid"))), IMATINIB, "StandardIdentifierShape"),
+    ("salt as exact match", lambda g: g.add((SORAFENIB, SKOS.exactMatch, TOSYLATE)), SORAFENIB,
+     "StandardIdentifierShape"),
 ]  # fmt: skip
+
+
+def test_the_identifier_pattern_admits_every_prefix_map_namespace() -> None:
+    """shapes.ttl spells the standard namespaces out; they must stay those of the prefix map."""
+    import json
+    import re
+
+    from kg import paths
+
+    shapes = Graph().parse(paths.ONTOLOGY / "shapes.ttl")
+    (pattern,) = {
+        str(o)
+        for o in shapes.objects(None, URIRef("http://www.w3.org/ns/shacl#pattern"))
+        if "obolibrary" in str(o)
+    }
+    prefixes = json.loads((paths.ONTOLOGY / "prefixmap.json").read_text())["prefixes"]
+    for prefix, namespace in prefixes.items():
+        example = namespace + ("Q1" if prefix == "wikidata" else "1")
+        assert re.match(pattern, example), f"{prefix}: {namespace} does not match the pattern"
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +173,7 @@ def test_each_shape_fires_on_a_broken_copy(
 
 
 def test_a_report_names_the_node_the_shape_and_the_value(broken: ValidationReport) -> None:
-    (hit,) = [v for v in broken.violations if v.shape == "PValueRange"]
+    (hit,) = [v for v in broken.violations if v.shape == "PValueRange" and v.focus == str(HR)]
     assert (hit.focus, hit.path, hit.value) == (str(HR), str(CDEK.pValue), '"1.5"^^xsd:decimal')
     assert str(HR) in str(hit) and "PValueRange" in str(hit) and "1.5" in str(hit)
 
