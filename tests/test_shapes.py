@@ -124,6 +124,9 @@ BREAKS = [
      URIRef("https://example.org/notanid"))), IMATINIB, "StandardIdentifierShape"),
     ("salt as exact match", lambda g: g.add((SORAFENIB, SKOS.exactMatch, TOSYLATE)), SORAFENIB,
      "StandardIdentifierShape"),
+    ("span in a document not among the sources", lambda g: g.add((HR, PROV.wasDerivedFrom,
+     URIRef(R + "document/eberst-2014-bmc-cancer-outcs/span-26139-26189"))), HR,
+     "SpanOfSourceShape"),
 ]  # fmt: skip
 
 
