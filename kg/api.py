@@ -23,6 +23,7 @@ from kg.catalog import CannedQuery, Parameter, load_catalog, parse_header
 from kg.engine import Engine, OxigraphEngine, Term, from_rdflib, load_engine
 from kg.resolve import CLASS_OF_KIND, EntityIndex, ResolveError
 from kg.results import QueryResult
+from kg.xrefs import prefix_map
 
 __all__ = [
     "ONTOLOGY_GRAPH",
@@ -56,8 +57,7 @@ def display_prefixes() -> dict[str, str]:
     context = json.loads((paths.ONTOLOGY / "context.jsonld").read_text(encoding="utf-8"))
     prefixes = {k: v for k, v in context["@context"].items() if isinstance(v, str)}
     prefixes.setdefault("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
-    data = json.loads((paths.ONTOLOGY / "prefixmap.json").read_text(encoding="utf-8"))
-    for prefix, namespace in data["prefixes"].items():
+    for prefix, namespace in prefix_map().items():
         prefixes.setdefault(prefix, namespace)
     # longest namespace first, so that kgr: does not hide a longer match
     return dict(sorted(prefixes.items(), key=lambda item: -len(item[1])))

@@ -11,6 +11,7 @@ from rdflib import RDF, Graph
 
 from kg import paths
 from kg.export import atomic_write, load_context, to_jsonld, to_ntriples, to_turtle
+from kg.graphfile import GraphFileError, add_graph_option, load_graph
 from kg.iris import base_from_env
 
 __all__ = ["register"]
@@ -18,25 +19,21 @@ __all__ = ["register"]
 FORMATS = ("kgx", "nquads", "jsonld", "nt", "ttl")
 
 
-class GraphFileError(Exception):
-    """A graph file that is missing or not Turtle / N-Triples."""
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``validate``, ``reason`` and ``export`` to the ``kg`` command."""
     validate = commands.add_parser("validate", help="check identifiers and SHACL shapes")
-    _graph_option(validate)
+    add_graph_option(validate)
     validate.add_argument("--shapes", type=Path, default=None, help="another shapes file")
     validate.set_defaults(func=_validate)
 
     reason = commands.add_parser("reason", help="run the OWL reasoner, print what it inferred")
-    _graph_option(reason)
+    add_graph_option(reason)
     reason.add_argument("--engine", choices=("auto", "hermit", "owlrl"), default="auto")
     reason.add_argument("--out", type=Path, default=None, help="write the inferred triples here")
     reason.set_defaults(func=_reason)
 
     export = commands.add_parser("export", help="write KGX, N-Quads, JSON-LD, N-Triples or Turtle")
-    _graph_option(export)
+    add_graph_option(export)
     export.add_argument("--format", choices=FORMATS, required=True)
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     export.add_argument(
@@ -50,26 +47,6 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--check", action="store_true", help="with --format kgx: run the kgx validator"
     )
     export.set_defaults(func=_export)
-
-
-def _graph_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--graph",
-        type=Path,
-        default=paths.OUT / "graph.ttl",
-        help="the built graph, Turtle or N-Triples (default: out/graph.ttl)",
-    )
-
-
-def load_graph(path: Path) -> Graph:
-    """Read a graph file; :class:`GraphFileError` names the file and the problem."""
-    if not path.is_file():
-        raise GraphFileError(f"{path}: no such file; run `kg build` first (or give --graph PATH)")
-    fmt = "nt" if path.suffix == ".nt" else "turtle"
-    try:
-        return Graph().parse(path, format=fmt)
-    except Exception as error:  # rdflib raises several parser-specific types
-        raise GraphFileError(f"{path}: not readable as {fmt}: {error}") from error
 
 
 def _fail(message: str, code: int = 2) -> int:

@@ -9,43 +9,19 @@ import sys
 from pathlib import Path
 
 from rdflib import Graph
-from rdflib.util import guess_format
 from rich.console import Console
 from rich.table import Table
 
 from kg import paths
+from kg.graphfile import add_graph_option, load_graph
 from kg.network import entity_graph, find_node, mechanism_paths, project, stats
 from kg.viz import View, disease_view, drug_view, query_view, study_view, whole_view, write_view
 
-__all__ = ["GraphFileError", "load_graph", "register"]
-
-
-class GraphFileError(ValueError):
-    """The graph file is missing or unreadable."""
-
-
-def load_graph(path: Path) -> Graph:
-    """The built graph; a clear error naming the file when it is missing or broken."""
-    if not path.is_file():
-        raise GraphFileError(f"{path}: no such file; run `kg build` first (or give --graph PATH)")
-    try:
-        return Graph().parse(path, format=guess_format(str(path)) or "turtle")
-    except Exception as error:  # rdflib raises many kinds for bad input
-        raise GraphFileError(f"{path}: cannot be read as RDF: {error}") from None
+__all__ = ["register"]
 
 
 def _error(error: Exception) -> None:
     print(f"error: {error}", file=sys.stderr)
-
-
-def _graph_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--graph",
-        type=Path,
-        default=paths.OUT / "graph.ttl",
-        metavar="PATH",
-        help="the built graph (default: %(default)s)",
-    )
 
 
 def _slug(text: str) -> str:
@@ -176,7 +152,7 @@ def _run_stats(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``viz``, ``paths`` and ``stats``."""
     viz = commands.add_parser("viz", help="write an interactive HTML view of the graph")
-    _graph_option(viz)
+    add_graph_option(viz)
     which = viz.add_mutually_exclusive_group()
     which.add_argument("--drug", metavar="NAME", help="one drug: studies, arms, results, targets")
     which.add_argument("--study", metavar="NAME", help="one study: arms, results, counts")
@@ -190,13 +166,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     mech = commands.add_parser("paths", help="mechanism paths from a drug to a disease")
     mech.add_argument("drug")
     mech.add_argument("disease")
-    _graph_option(mech)
+    add_graph_option(mech)
     mech.add_argument("--max-hops", type=int, default=3)
     mech.add_argument("--evidence", type=int, default=3, help="evidence lines shown per edge")
     mech.set_defaults(func=_run_paths)
 
     st = commands.add_parser("stats", help="counts, centralities and components")
-    _graph_option(st)
+    add_graph_option(st)
     st.add_argument("--top", type=int, default=10)
     st.add_argument("--json", action="store_true", help="print JSON")
     st.set_defaults(func=_run_stats)

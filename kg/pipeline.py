@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from kg.iris import Minter
 from kg.records import Corpus, Problem, load_corpus, record_files
 from kg.trust import TrustReport, run_checks, write_trust_outputs
 from kg.viz import whole_view, write_view
+from kg.xrefs import prefix_map
 
 __all__ = ["BuildReport", "prefix_converter", "run_build"]
 
@@ -50,8 +50,7 @@ class BuildReport:
 
 def prefix_converter() -> curies.Converter:
     """The CURIE prefix map of ``ontology/prefixmap.json``."""
-    data = json.loads((paths.ONTOLOGY / "prefixmap.json").read_text(encoding="utf-8"))
-    return curies.Converter.from_prefix_map(data["prefixes"])
+    return curies.Converter.from_prefix_map(prefix_map())
 
 
 def run_build(
