@@ -22,7 +22,7 @@ from kg.api import KnowledgeGraph
 from kg.engine import ResultTooLarge
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import run_build
-from kg.workers import QueryTimeout, WorkerPool
+from kg.workers import Job, QueryTimeout, WorkerPool
 
 # minted node kinds that are copied per replica; the others are shared entities
 _COPIED = re.compile(r"<" + re.escape(DEFAULT_BASE) + r"(study|document|statement|approval)/")
@@ -53,10 +53,10 @@ def time_engine(
             samples: list[float] = []
             for _ in range(runs):
                 # after a timeout the worker reloads the graph: wait for it, untimed
-                pool.run("ASK {}", timeout=budget, wait=3600)
+                pool.run_sync(Job("ASK {}"), timeout=budget, wait=3600)
                 started = time.perf_counter()
                 try:
-                    pool.run(text, bindings, timeout=budget, max_results=None)
+                    pool.run_sync(Job(text, bindings), timeout=budget)
                 except QueryTimeout:
                     samples = []
                     break

@@ -86,7 +86,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--allow-remote",
         action="store_true",
-        help="let queries use SERVICE and FROM (the server then fetches URLs); off by default",
+        help="let queries use SERVICE and FROM: workers keep the network and fetch URLs "
+        "(off by default)",
+    )
+    serve.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="answer every request afresh (by default identical requests share an answer)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a connection has to send a request head (default: %(default)s)",
     )
     _graph_option(serve)
     serve.set_defaults(func=_serve)
@@ -151,9 +163,9 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from kg.endpoint import EndpointSettings, create_app
+    from kg.serving import serve
+    from kg.workers import WorkerPool
 
     files = args.graph or default_graph_files()
     missing = [f for f in files if not f.is_file()]
@@ -169,24 +181,29 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         allow_remote=args.allow_remote,
         queries=paths.QUERIES,
+        cache_mb=0 if args.no_cache else 64,
     )
     try:
-        app = create_app(settings)
+        pool = WorkerPool(
+            files,
+            size=settings.workers,
+            memory_mb=settings.memory_mb,
+            isolate=not settings.allow_remote,
+        )
+        app = create_app(settings, pool)
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if args.allow_remote:
+        network = "remote access ALLOWED: queries may fetch URLs"
+    elif pool.sandbox == "none":
+        network = "no network sandbox on this system: the query guard is the only layer"
+    else:
+        network = f"workers without network ({pool.sandbox})"
     print(
         f"serving {', '.join(map(str, files))} at http://{args.host}:{args.port}/sparql "
-        f"(timeout {args.timeout:g} s, cap {args.max_results:,}, remote "
-        f"{'allowed' if args.allow_remote else 'refused'})",
+        f"(timeout {args.timeout:g} s, cap {args.max_results:,}; {network})",
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        limit_concurrency=64,  # beyond this, 503 instead of an ever-growing queue
-    )
+    serve(app, args.host, args.port, header_timeout=args.header_timeout)
     return 0

@@ -1,89 +1,67 @@
 """A read-only SPARQL 1.1 Protocol endpoint over the built graph (Starlette + uvicorn).
 
-Safe by default: SPARQL Update is refused; SERVICE, FROM/FROM NAMED and the protocol's
-dataset parameters are refused unless the operator allows remote access (pyoxigraph would
-fetch them); each query runs in a worker process that is killed past the time limit;
-answers larger than the cap are refused; every bad request gets a 4xx with a message.
+Safe by default. Queries run in worker processes (:mod:`kg.workers`) that have no network:
+whatever a query says, the process that executes it cannot open a connection; the query
+guard (:mod:`kg.sparql`) still refuses SERVICE, FROM and SPARQL Update, and bounds nesting
+before any recursive parser runs. Each query is checked, evaluated and serialised inside its
+worker's time limit; answers larger than the cap are refused; every bad request gets a 4xx
+with a message, a server fault a 5xx. Identical requests are answered from a cache (the
+graph is read-only). Connections that send nothing, or dribble their headers, are closed
+(:mod:`kg.serving`) and never count against real requests.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import paths
-from kg.api import display_prefixes
 from kg.catalog import load_catalog
-from kg.engine import ResultTooLarge
-from kg.results import GRAPH_FORMATS, QueryResult
+from kg.engine import Dataset, ResultTooLarge
+from kg.protocol import NotAcceptable
 from kg.sparql import QueryError, QueryRefused
-from kg.workers import QueryFailed, QueryTimeout, WorkerPool
+from kg.workers import (
+    Answer,
+    Job,
+    PoolBusy,
+    QueryFailed,
+    QueryTimeout,
+    WorkerDied,
+    WorkerPool,
+)
 
 __all__ = ["EndpointSettings", "create_app"]
 
 log = logging.getLogger("kg.endpoint")
 
-# media type (and wildcards) -> results format, for SELECT and for ASK
-_ROW_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "*/*": "json",
-    "application/*": "json",
-    "text/*": "csv",
-    "text/html": "json",  # a browser following a link
-}
-_ASK_TYPES = {k: v for k, v in _ROW_TYPES.items() if v not in ("csv", "tsv")} | {"text/*": "json"}
-_GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "*/*": "turtle",
-    "text/*": "turtle",
-    "application/*": "nt",
-    "text/html": "turtle",
-}
-# short names accepted in the non-standard but common ?format= parameter
-_SHORT = {
-    "json": "json",
-    "xml": "xml",
-    "csv": "csv",
-    "tsv": "tsv",
-    "turtle": "turtle",
-    "ttl": "turtle",
-    "nt": "nt",
-    "jsonld": "jsonld",
-    "rdfxml": "rdfxml",
-}
-_MEDIA = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    **{
-        name: f"{media}; charset=utf-8" if media.startswith("text/") else media
-        for name, media in GRAPH_FORMATS.items()
-    },
-}
 _PAGE_CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+_DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
+_SERVICE_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
 )
 
 
@@ -101,90 +79,98 @@ class EndpointSettings:
     allow_remote: bool = False
     queries: Path = paths.QUERIES
     ontology: bool = True
+    cache_mb: int = 64  # answers kept for identical requests; 0 turns the cache off
+    body_timeout: float = 10.0  # seconds to receive a request body
 
 
 class _HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        self.status, self.message = status, message
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.message, self.headers = status, message, headers
         super().__init__(message)
 
 
-def _accept(header: str, table: dict[str, str]) -> str | None:
-    """The format for an Accept header, by q-value then order; None if nothing fits."""
-    if not header.strip():
-        return table["*/*"]
-    choices: list[tuple[float, int, str]] = []
-    for order, part in enumerate(header.split(",")[:64]):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            if param[:2].lower() == "q=":
-                try:
-                    q = min(max(float(param[2:]), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        choices.append((-q, order, media.lower()))
-    for negative_q, _, media in sorted(choices):
-        if negative_q == 0:
-            break
-        if media in table:
-            return table[media]
-    return None
+def _parse(query: str, what: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise _HttpError(400, f"the {what} is not valid UTF-8") from None
 
 
-async def _read_query(request: Request, settings: EndpointSettings) -> tuple[str | None, dict]:
-    """The query text and the protocol parameters of a GET or POST request."""
-    if request.method == "GET":
-        try:
-            params = parse_qs(request.url.query, keep_blank_values=True, errors="strict")
-        except UnicodeDecodeError:
-            raise _HttpError(400, "the query string is not valid UTF-8") from None
+async def _read_request(request: Request, settings: EndpointSettings) -> dict[str, list[str]]:
+    """The protocol parameters of a GET, HEAD or POST request; ``query`` holds the query."""
+    params = _parse(request.url.query, "query string")
+    if request.method in ("GET", "HEAD"):
         if "update" in params:
             raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
-        queries = params.get("query", [])
-    else:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await _bounded_body(request, settings.max_query_bytes * 3)
-        if ctype == "application/sparql-update":
-            raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
-        if ctype == "application/sparql-query":
-            try:
-                return body.decode("utf-8"), parse_qs(request.url.query)
-            except UnicodeDecodeError:
-                raise _HttpError(400, "the query is not valid UTF-8") from None
-        if ctype != "application/x-www-form-urlencoded":
-            raise _HttpError(
-                415,
-                "send the query as application/sparql-query or "
-                "application/x-www-form-urlencoded (query=...)",
-            )
+        return params
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/sparql-update":
+        raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
+    body = await _bounded_body(request, settings.max_query_bytes * 3, settings.body_timeout)
+    if ctype == "application/sparql-query":
+        if "query" in params or "update" in params:
+            raise _HttpError(400, "a query sent as the body must not also be in the URL")
         try:
-            form = body.decode("ascii")  # URL-encoded: anything else is not a form
-            params = parse_qs(form, keep_blank_values=True, errors="strict")
+            return {**params, "query": [body.decode("utf-8")]}
         except UnicodeDecodeError:
-            raise _HttpError(400, "the form is not valid UTF-8") from None
-        params = {**parse_qs(request.url.query), **params}
-        if "update" in params:
-            raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
-        queries = params.get("query", [])
-    if len(queries) > 1:
-        raise _HttpError(400, "give exactly one query parameter")
-    return (queries[0] if queries else None), params
+            raise _HttpError(400, "the query is not valid UTF-8") from None
+    if ctype != "application/x-www-form-urlencoded":
+        raise _HttpError(
+            415,
+            "send the query as application/sparql-query or "
+            "application/x-www-form-urlencoded (query=...)",
+        )
+    try:
+        form = _parse(body.decode("ascii"), "form")  # URL-encoded: anything else is no form
+    except UnicodeDecodeError:
+        raise _HttpError(400, "the form is not valid UTF-8") from None
+    if "update" in form:
+        raise _HttpError(403, "SPARQL Update is not accepted: this endpoint is read-only")
+    if "query" in form and "query" in params:
+        raise _HttpError(400, "give the query in the URL or in the form, not in both")
+    return {**params, **form}
 
 
-async def _bounded_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+async def _bounded_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The request body; 413 past ``limit`` bytes, 408 if it takes over ``seconds``."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _HttpError(413, f"the request is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _HttpError(413, f"the request is larger than {limit} bytes")
-        chunks.append(chunk)
+    with anyio.move_on_after(seconds) as deadline:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _HttpError(413, f"the request is larger than {limit} bytes")
+            chunks.append(chunk)
+    if deadline.cancelled_caught:
+        raise _HttpError(408, f"the request body took longer than {seconds:g} s")
     return b"".join(chunks)
+
+
+class _AnswerCache:
+    """Answers to identical requests, least recently used first out, bounded in bytes."""
+
+    def __init__(self, megabytes: int) -> None:
+        self.capacity = megabytes * 1024 * 1024
+        self.size = 0
+        self._items: OrderedDict[tuple, Answer] = OrderedDict()
+
+    def get(self, key: tuple) -> Answer | None:
+        answer = self._items.get(key)
+        if answer is not None:
+            self._items.move_to_end(key)
+        return answer
+
+    def put(self, key: tuple, answer: Answer) -> None:
+        if len(answer.body) > self.capacity // 16 or key in self._items:
+            return
+        self._items[key] = answer
+        self.size += len(answer.body)
+        while self.size > self.capacity:
+            _, old = self._items.popitem(last=False)
+            self.size -= len(old.body)
 
 
 def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> Starlette:
@@ -195,68 +181,77 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
         ontology=settings.ontology,
         memory_mb=settings.memory_mb,
     )
-    prefixes = display_prefixes()
     catalog = load_catalog(settings.queries)
+    cache = _AnswerCache(settings.cache_mb)
 
     async def sparql(request: Request) -> Response:
         try:
-            text, params = await _read_query(request, settings)
-            if text is None:
+            params = await _read_request(request, settings)
+            if "query" not in params:
+                if params:
+                    names = ", ".join(sorted(params))
+                    raise _HttpError(400, f"no query parameter (got {names})")
                 if "text/html" in request.headers.get("accept", ""):
                     return _page()
-                return Response(_service_description(request), media_type="text/turtle")
-            return await _answer(request, text, params)
+                return Response(_SERVICE_DESCRIPTION, media_type="text/turtle")
+            answer = await _answer(request, params)
+            return Response(answer.body, media_type=answer.media_type)
         except _HttpError as error:
-            return PlainTextResponse(error.message + "\n", status_code=error.status)
+            return PlainTextResponse(
+                error.message + "\n", status_code=error.status, headers=error.headers
+            )
         except Exception:  # never let a request take the server down
             log.exception("unexpected error answering a query")
             return PlainTextResponse("internal error; see the server log\n", status_code=500)
 
-    async def _answer(request: Request, text: str, params: dict) -> Response:
+    async def _answer(request: Request, params: dict[str, list[str]]) -> Answer:
+        queries = params["query"]
+        if len(queries) > 1:
+            raise _HttpError(400, "give exactly one query parameter")
+        text = queries[0]
         if not text.strip():
             raise _HttpError(400, "the query is empty")
         if len(text.encode("utf-8")) > settings.max_query_bytes:
             raise _HttpError(413, f"the query is longer than {settings.max_query_bytes} bytes")
-        if (params.get("default-graph-uri") or params.get("named-graph-uri")) and not (
-            settings.allow_remote
-        ):
-            raise _HttpError(400, "default-graph-uri / named-graph-uri are not supported here")
-        # all checking happens in the worker, under its time limit; the format is chosen
-        # once the query form is known
+        dataset = Dataset(
+            tuple(params.get("default-graph-uri", ())), tuple(params.get("named-graph-uri", ()))
+        )
+        if dataset and not settings.allow_remote:
+            foreign = sorted(set(dataset.default + dataset.named) - pool.graph_names)
+            if foreign:
+                local = ", ".join(sorted(pool.graph_names))
+                raise _HttpError(
+                    400, f"<{foreign[0]}> is not a graph of this endpoint (its graphs: {local})"
+                )
+        job = Job(
+            text,
+            max_results=settings.max_results,
+            max_chars=settings.max_chars,
+            allow_remote=settings.allow_remote,
+            dataset=dataset or None,
+            accept=request.headers.get("accept", ""),
+            format=params.get("format", [None])[0],
+        )
+        key = (job.text, job.dataset, job.accept, job.format)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         try:
-            outcome = await run_in_threadpool(
-                pool.run,
-                text,
-                timeout=settings.timeout,
-                max_results=settings.max_results,
-                max_chars=settings.max_chars,
-                allow_remote=settings.allow_remote,
-            )
-        except QueryTimeout as error:
-            raise _HttpError(503, str(error)) from None
-        except ResultTooLarge as error:
-            raise _HttpError(400, str(error)) from None
-        except QueryError as error:
-            raise _HttpError(400, f"query syntax error: {error}") from None
+            answer = await pool.run(job, timeout=settings.timeout)
+        except (QueryTimeout, PoolBusy) as error:
+            raise _HttpError(503, str(error), {"Retry-After": "2"}) from None
+        except (ResultTooLarge, QueryError) as error:
+            prefix = "query syntax error: " if isinstance(error, QueryError) else ""
+            raise _HttpError(400, f"{prefix}{error}") from None
         except QueryRefused as error:
             raise _HttpError(403, str(error)) from None
-        except QueryFailed as error:
-            raise _HttpError(400, f"the query failed: {error}") from None
-        table = {"ASK": _ASK_TYPES, "SELECT": _ROW_TYPES}.get(outcome.form, _GRAPH_TYPES)
-        wanted = params.get("format", [None])[0]
-        if wanted:
-            fmt = _SHORT.get(wanted.lower()) or table.get(wanted.lower())
-        else:
-            fmt = _accept(request.headers.get("accept", ""), table)
-        if fmt is None or fmt not in table.values():
-            offered = ", ".join(sorted(k for k in table if "*" not in k and k != "text/html"))
-            raise _HttpError(
-                406,
-                f"cannot answer this {outcome.form} query in the requested type; "
-                f"offered: {offered}",
-            )
-        body = QueryResult(outcome, prefixes).serialize(fmt)
-        return Response(body, media_type=_MEDIA[fmt])
+        except NotAcceptable as error:
+            raise _HttpError(406, str(error)) from None
+        except (QueryFailed, WorkerDied) as error:
+            raise _HttpError(500, f"the query failed in the engine: {error}") from None
+        assert isinstance(answer, Answer)
+        cache.put(key, answer)
+        return answer
 
     async def queries(request: Request) -> Response:
         listed = [
@@ -283,12 +278,23 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
         return _page()
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "triples": pool.triples})
+        alive = pool.alive
+        return JSONResponse(
+            {
+                "status": "ok" if alive else "degraded",
+                "triples": pool.triples,
+                "workers": pool.size,
+                "workers_alive": alive,
+                "sandbox": pool.sandbox,
+                "cached_answers_bytes": cache.size,
+            },
+            status_code=200 if alive else 503,
+        )
 
-    app = Starlette(
+    return Starlette(
         routes=[
             Route("/", home),
-            Route("/sparql", sparql, methods=["GET", "POST"]),
+            Route("/sparql", sparql, methods=["GET", "HEAD", "POST"]),
             Route("/queries", queries),
             Route("/health", health),
         ],
@@ -299,11 +305,33 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type", "Accept"],
                 max_age=600,
-            )
+            ),
+            Middleware(_NoSniff),
         ],
         lifespan=_closing(pool),
     )
-    return app
+
+
+class _NoSniff:
+    """Adds ``X-Content-Type-Options: nosniff`` to every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def _closing(pool: WorkerPool) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -315,31 +343,19 @@ def _closing(pool: WorkerPool) -> Callable[[Starlette], AbstractAsyncContextMana
     return lifespan
 
 
-def _service_description(request: Request) -> str:
-    endpoint = str(request.url.replace(query=""))
-    formats = " ,\n        ".join(
-        f"<http://www.w3.org/ns/formats/{name}>"
-        for name in (
-            "SPARQL_Results_JSON",
-            "SPARQL_Results_XML",
-            "SPARQL_Results_CSV",
-            "SPARQL_Results_TSV",
-            "Turtle",
-            "N-Triples",
-            "JSON-LD",
-        )
-    )
-    return (
-        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\n"
-        f"[] a sd:Service ;\n    sd:endpoint <{endpoint}> ;\n"
-        "    sd:supportedLanguage sd:SPARQL11Query ;\n"
-        f"    sd:resultFormat {formats} .\n"
-    )
+# the endpoint is named by a relative IRI (the address the client used): a Host header
+# is never written into an answer
+_SERVICE_DESCRIPTION = (
+    "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\n"
+    "[] a sd:Service ;\n    sd:endpoint <> ;\n"
+    "    sd:supportedLanguage sd:SPARQL11Query ;\n"
+    "    sd:feature sd:UnionDefaultGraph ;\n"
+    "    sd:resultFormat "
+    + " ,\n        ".join(f"<http://www.w3.org/ns/formats/{name}>" for name in _SERVICE_FORMATS)
+    + " .\n"
+)
 
 
 def _page() -> HTMLResponse:
     html = (Path(__file__).parent / "templates" / "sparql.html").read_text(encoding="utf-8")
-    return HTMLResponse(
-        html,
-        headers={"Content-Security-Policy": _PAGE_CSP, "X-Content-Type-Options": "nosniff"},
-    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": _PAGE_CSP})

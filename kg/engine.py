@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 import rdflib
 from pyparsing import ParseBaseException
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
-from kg.sparql import QueryError, QueryForm, bind_values, check_query, oxigraph_syntax_error
+from kg.sparql import (
+    QueryError,
+    QueryForm,
+    QueryRefused,
+    bind_values,
+    check_query,
+    oxigraph_syntax_error,
+)
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "RDF_FORMATS",
+    "Dataset",
     "Engine",
     "Outcome",
     "OxigraphEngine",
@@ -146,21 +155,48 @@ class Engine:
         max_results: int | None = None,
         max_chars: int | None = None,
         allow_remote: bool = False,
+        dataset: Dataset | None = None,
     ) -> Outcome:
-        """Check ``text`` (see :func:`kg.sparql.check_query`), then evaluate it.
+        """Check ``text`` (see :func:`kg.sparql.check_query`), then evaluate its canonical form.
 
         ``bindings`` pre-bind variables by name. ``max_results`` caps rows or triples and
         ``max_chars`` the characters of all their terms; beyond either the answer is
-        :class:`ResultTooLarge`.
+        :class:`ResultTooLarge`. ``dataset`` (the protocol's default-graph-uri and
+        named-graph-uri) may only name graphs this engine holds.
         """
         check = check_query(text, allow_remote=allow_remote, prefixes=self.prefixes)
+        text = check.text
         if bindings:
             text = bind_values(text, {name: str(term) for name, term in bindings.items()})
-            check_query(text, allow_remote=allow_remote, prefixes=self.prefixes)
-        return self._evaluate(text, check.form, _Caps(max_results, max_chars))
+            text = check_query(text, allow_remote=allow_remote, prefixes=self.prefixes).text
+        if dataset and not allow_remote:
+            foreign = sorted(set(dataset.default + dataset.named) - self.graph_names())
+            if foreign:
+                raise QueryRefused(
+                    f"<{foreign[0]}> is not a graph of this dataset; its graphs are "
+                    + ", ".join(f"<{g}>" for g in sorted(self.graph_names()))
+                )
+        return self._evaluate(text, check.form, _Caps(max_results, max_chars), dataset)
 
-    def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
+    def graph_names(self) -> set[str]:
+        """The IRIs of the named graphs held."""
         raise NotImplementedError
+
+    def _evaluate(
+        self, text: str, form: QueryForm, caps: _Caps, dataset: Dataset | None = None
+    ) -> Outcome:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset chosen with the protocol's default-graph-uri and named-graph-uri."""
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default or self.named)
 
 
 @dataclass(frozen=True)
@@ -208,11 +244,22 @@ class OxigraphEngine(Engine):
     def triple_count(self) -> int:
         return len(self.store)
 
-    def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
+    def graph_names(self) -> set[str]:
+        return {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
+
+    def _evaluate(
+        self, text: str, form: QueryForm, caps: _Caps, dataset: Dataset | None = None
+    ) -> Outcome:
+        if dataset:  # the protocol: only the named graphs given; an empty default otherwise
+            default = [ox.NamedNode(g) for g in dataset.default] or [ox.DefaultGraph()]
+            chosen = {
+                "default_graph": default,
+                "named_graphs": [ox.NamedNode(g) for g in dataset.named],
+            }
+        else:
+            chosen = {"use_default_graph_as_union": True}
         try:
-            result = self.store.query(
-                text, use_default_graph_as_union=True, prefixes=self.prefixes or None
-            )
+            result = self.store.query(text, prefixes=self.prefixes or None, **chosen)
         except SyntaxError as error:
             raise oxigraph_syntax_error(error) from None
         if form == "ASK":
@@ -255,7 +302,22 @@ class RdflibEngine(Engine):
     def triple_count(self) -> int:
         return len(self.graph)
 
-    def _evaluate(self, text: str, form: QueryForm, caps: _Caps) -> Outcome:
+    def graph_names(self) -> set[str]:
+        if isinstance(self.graph, rdflib.Dataset):
+            return {
+                str(g.identifier)
+                for g in self.graph.graphs()
+                if g.identifier != DATASET_DEFAULT_GRAPH_ID
+            }
+        return set()
+
+    def _evaluate(
+        self, text: str, form: QueryForm, caps: _Caps, dataset: Dataset | None = None
+    ) -> Outcome:
+        if dataset:
+            raise QueryRefused(
+                "the rdflib engine does not take default-graph-uri / named-graph-uri"
+            )
         try:
             with _quiet_rdflib():  # rdflib evaluates lazily: iterate inside the context
                 result = self.graph.query(text, initNs=self.prefixes)

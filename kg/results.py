@@ -1,17 +1,18 @@
 """Query results for people and programs: rows, DataFrames and the W3C results formats.
 
-SELECT and ASK results are written as SPARQL 1.1 Query Results JSON here and turned into
-XML, CSV and TSV by pyoxigraph's serializers, so every format follows the W3C specifications.
-CONSTRUCT and DESCRIBE results become an rdflib graph written as Turtle, N-Triples or JSON-LD.
+SELECT and ASK results are written here in the four W3C results formats (JSON, XML, CSV,
+TSV); tests parse each back with pyoxigraph's readers. CONSTRUCT and DESCRIBE results are
+written by pyoxigraph (Turtle, N-Triples, RDF/XML) or rdflib (JSON-LD with our context).
 """
 
 from __future__ import annotations
 
-import io
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 import rdflib
@@ -39,12 +40,15 @@ GRAPH_FORMATS = {
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
 }
-_OX_RESULTS = {
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
+_OX_GRAPH = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
 }
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+_QUOTE = {'"': "&quot;"}
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _json_term(term: Term) -> dict[str, str]:
@@ -58,6 +62,63 @@ def _json_term(term: Term) -> dict[str, str]:
     elif term.datatype.value != _XSD_STRING:
         out["datatype"] = term.datatype.value
     return out
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        attribute = f' xml:lang="{escape(term.language, _QUOTE)}"'
+    elif term.datatype.value != _XSD_STRING:
+        attribute = f' datatype="{escape(term.datatype.value, _QUOTE)}"'
+    else:
+        attribute = ""
+    return f"<literal{attribute}>{escape(term.value)}</literal>"
+
+
+def _csv_cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    text = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    if any(c in text for c in '",\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv_term(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    text = '"' + term.value.translate(_TSV_ESCAPES) + '"'
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype.value != _XSD_STRING:
+        return f"{text}^^<{term.datatype.value}>"
+    return text
+
+
+def _used_prefixes(triples: list[ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
+    """The prefixes that shorten IRIs of ``triples`` to plain prefixed names.
+
+    A namespace is left out when some IRI under it would need escapes (``kgr:drug\\/x``).
+    """
+    iris = {
+        term.value
+        for triple in triples
+        for term in (triple.subject, triple.predicate, triple.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    used = {}
+    for prefix, namespace in prefixes.items():
+        locals_ = [iri[len(namespace) :] for iri in iris if iri.startswith(namespace)]
+        if locals_ and all(_PLAIN_LOCAL.fullmatch(name) for name in locals_):
+            used[prefix] = namespace
+    return used
 
 
 def compact(term: Node | None, prefixes: dict[str, str]) -> str:
@@ -149,32 +210,67 @@ class QueryResult:
             for row in self.outcome.rows
         ]
         data = {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
-        return json.dumps(data, ensure_ascii=False, indent=1).encode()
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def sparql_xml(self) -> bytes:
+        """SPARQL Query Results XML."""
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+        out.append("<head>" + "".join(f'<variable name="{v}"/>' for v in self.variables))
+        if self.form == "ASK":
+            out.append(f"</head><boolean>{'true' if self.boolean else 'false'}</boolean></sparql>")
+            return "".join(out).encode()
+        out.append("</head><results>")
+        for row in self.outcome.rows:
+            out.append("<result>")
+            for name, term in zip(self.variables, row, strict=True):
+                if term is not None:
+                    out.append(f'<binding name="{name}">{_xml_term(term)}</binding>')
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode()
+
+    def sparql_csv(self) -> bytes:
+        """SPARQL 1.1 Query Results CSV (lexical forms only; CR LF line ends)."""
+        if self.form == "ASK":
+            return b"true" if self.boolean else b"false"
+        lines = [",".join(self.variables)]
+        lines += [",".join(_csv_cell(term) for term in row) for row in self.outcome.rows]
+        return ("\r\n".join(lines) + "\r\n").encode()
+
+    def sparql_tsv(self) -> bytes:
+        """SPARQL 1.1 Query Results TSV (terms in N-Triples syntax)."""
+        if self.form == "ASK":
+            return b"true" if self.boolean else b"false"
+        lines = ["\t".join(f"?{v}" for v in self.variables)]
+        lines += ["\t".join(_tsv_term(term) for term in row) for row in self.outcome.rows]
+        return ("\n".join(lines) + "\n").encode()
 
     def serialize(self, fmt: str) -> bytes:
         """The result in ``fmt``: a name of ROW_FORMATS or, for graphs, GRAPH_FORMATS."""
-        if self.graph is not None:
+        if self.form in ("CONSTRUCT", "DESCRIBE"):
             return self._serialize_graph(fmt)
-        if fmt == "json":
-            return self.sparql_json()
-        if fmt in _OX_RESULTS:
-            parsed = ox.parse_query_results(self.sparql_json(), ox.QueryResultsFormat.JSON)
-            out = io.BytesIO()
-            parsed.serialize(out, _OX_RESULTS[fmt])
-            return out.getvalue()
+        writer = {
+            "json": self.sparql_json,
+            "xml": self.sparql_xml,
+            "csv": self.sparql_csv,
+            "tsv": self.sparql_tsv,
+        }.get(fmt)
+        if writer is not None:
+            return writer()
         if fmt in ("table", "md"):
             return self.text_table(markdown=fmt == "md").encode()
         raise ValueError(f"unknown results format {fmt!r} (one of {', '.join(ROW_FORMATS)})")
 
     def _serialize_graph(self, fmt: str) -> bytes:
-        assert self.graph is not None
         name = {"table": "turtle", "md": "turtle", "ttl": "turtle", "json": "jsonld"}.get(fmt, fmt)
-        if name == "turtle":
-            return self.graph.serialize(format="turtle").encode()
-        if name == "nt":
-            return "".join(sorted(self.graph.serialize(format="nt").splitlines(True))).encode()
-        if name == "rdfxml":
-            return self.graph.serialize(format="xml").encode()
+        if name in _OX_GRAPH:
+            triples = self.outcome.triples
+            if name == "nt":  # one line a triple, sorted: the same answer gives the same bytes
+                lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines(True)
+                return b"".join(sorted(set(lines)))
+            used = _used_prefixes(triples, self.prefixes)
+            return ox.serialize(triples, format=_OX_GRAPH[name], prefixes=used)
+        assert self.graph is not None
         if name == "jsonld":
             context = {p: ns for p, ns in self.prefixes.items()}
             return self.graph.serialize(format="json-ld", context=context, indent=1).encode()

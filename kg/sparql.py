@@ -1,19 +1,25 @@
 """Checking a SPARQL query before it runs: syntax, query form, and what it may reach.
 
-Every query is parsed with rdflib's parser (pure Python, executes nothing). The parse tree
-tells the query form and whether it would make the engine fetch anything: ``SERVICE``
-(federated query), ``FROM``/``FROM NAMED`` (dataset clauses) and any SPARQL Update (``LOAD``
-among them). pyoxigraph's native HTTP client is invisible to Python audit hooks, so refusing
-these in a real parse tree is the guard (see LIBRARIES.md); a text rdflib cannot parse never
-reaches the engine. Parsing costs 15-100 ms, so verdicts are cached, and the endpoint runs
-the check inside its time-limited workers.
+The guard and the engine must read the same text. A query is first made *canonical*: the
+SPARQL codepoint escapes (``\\u0053``) are decoded as the specification (and Oxigraph) do
+before parsing, line ends become ``\\n``, and characters on which parsers disagree (other
+control characters, U+2028/2029, a byte-order mark) are refused. The canonical text is what
+rdflib's parser checks and what the engine then runs, so a comment that one parser ends and
+the other does not (``#\\r SERVICE``) no longer exists. Its nesting is bounded in a linear
+scan before any recursive parser sees it. The parse tree then tells the query form and
+whether it would make the engine fetch anything: ``SERVICE`` (also found by a scan of the
+canonical text with the specification's own lexical rules), ``FROM``/``FROM NAMED`` and any
+SPARQL Update. This guard is the second layer: processes that run queries for others also
+have no network at all (:mod:`kg.sandbox`). Parsing costs 15-100 ms, so verdicts are cached.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,11 +67,128 @@ class QueryRefused(ValueError):
 
 @dataclass(frozen=True)
 class SparqlCheck:
-    """What a parsed query is."""
+    """What a parsed query is; ``text`` is its canonical form, the one to execute."""
 
     form: QueryForm
     service: bool  # contains SERVICE
     dataset: bool  # contains FROM / FROM NAMED
+    text: str = ""
+
+
+# nesting of ( [ { and runs of prefix operators: far above what people write, far below
+# what overflows a recursive parser's stack (rdflib's or Oxigraph's)
+MAX_NESTING = 64
+MAX_PREFIX_RUN = 16
+# operators and pattern keywords of one query: 10-50 in real ones; long chains of them
+# (``1||1||...``, ``{} UNION {} ...``, ``a/a/...``) take the engines seconds to parse and plan
+MAX_OPERATORS = 256
+MAX_KEYWORDS = 256
+_OPERATORS = frozenset("|&/*+-=<>!^")
+_KEYWORD = re.compile(r"UNION|OPTIONAL|MINUS|FILTER|BIND|SELECT|GRAPH|EXISTS|VALUES", re.I)
+# characters that one SPARQL parser treats as a line end or space and another does not:
+# control characters other than tab and line ends, NEL, the Unicode line and paragraph
+# separators, and the byte-order mark
+_DISPUTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_DEEP_STACK = 256 * 1024 * 1024  # virtual; a parse touches only what it needs
+_DEEP_RECURSION = 40_000
+_DEEP_LOCK = threading.Lock()
+_OPERATOR_RUN = re.compile(r"[!^+\-][!^+\-\s]*")
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    code = match[1]
+    if len(code) == 1:  # an escaped character (\\, \" ...): kept, and it shields the next
+        return match[0]
+    point = int(code[1:], 16)
+    if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+        raise QueryError(f"\\{code} is not a Unicode character")
+    return chr(point)
+
+
+def _refuse_disputed(text: str) -> None:
+    bad = _DISPUTED.search(text)
+    if bad:
+        raise QueryError(
+            f"the query contains the control or separator character U+{ord(bad[0]):04X}, "
+            "which SPARQL parsers read differently; remove it",
+            *_position(text, bad.start()),
+        )
+
+
+def canonical_query(text: str) -> str:
+    """``text`` as every parser reads it alike, or :class:`QueryError`.
+
+    Decodes ``\\uXXXX`` and ``\\UXXXXXXXX`` everywhere (SPARQL 1.1, section 19.2) exactly
+    once, refuses a text whose decoded form would decode again, refuses disputed
+    characters, turns CR LF and lone CR into LF, and bounds the nesting depth.
+    """
+    _refuse_disputed(text)
+    decoded = _ESCAPE.sub(_decode_escape, text)
+    if decoded != text:
+        if _ESCAPE.sub(_decode_escape, decoded) != decoded:
+            raise QueryError("a codepoint escape spells another escape; write the character")
+        _refuse_disputed(decoded)
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    _bound_nesting(text)
+    return text
+
+
+def _bound_nesting(text: str) -> None:
+    """QueryError when brackets nest, operators repeat or chain, beyond the limits."""
+    depth = run = operators = keywords = 0
+    for i in _code(text):
+        c = text[i]
+        if c in _OPERATORS and not (i and text[i - 1] in _OPERATORS):  # `||` is one
+            operators += 1
+            if operators > MAX_OPERATORS:
+                raise QueryError(
+                    f"more than {MAX_OPERATORS} operators in one query", *_position(text, i)
+                )
+        elif c.isalpha() and _KEYWORD.match(text, i) and not (i and text[i - 1].isalnum()):
+            keywords += 1
+            if keywords > MAX_KEYWORDS:
+                raise QueryError(
+                    f"more than {MAX_KEYWORDS} UNION, OPTIONAL, FILTER... in one query",
+                    *_position(text, i),
+                )
+        if c in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryError(f"brackets nest more than {MAX_NESTING} deep", *_position(text, i))
+        elif c in ")]}":
+            depth -= 1
+        if c in "!^-+":
+            run += 1
+            if run > MAX_PREFIX_RUN:
+                raise QueryError(
+                    f"more than {MAX_PREFIX_RUN} operators in a row", *_position(text, i)
+                )
+        elif not c.isspace():
+            run = 0
+
+
+def _raw_depth(text: str) -> int:
+    """The deepest bracket nesting counting every bracket character in the text."""
+    depth = deepest = 0
+    for c in text:
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}" and depth:
+            depth -= 1
+    runs = (len(run) - sum(c.isspace() for c in run) for run in _OPERATOR_RUN.findall(text))
+    return deepest + max(runs, default=0)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _service_keyword(text: str) -> bool:
+    """True if SERVICE appears as a keyword under the specification's lexical rules."""
+    return any(text[i] in "sS" and _word_at(text, i, "SERVICE") for i in _code(text))
 
 
 def _walk(tree: Any) -> Iterator[CompValue]:
@@ -89,8 +212,13 @@ def oxigraph_syntax_error(error: SyntaxError) -> QueryError:
 
 
 def _oxigraph_position(text: str, prefixes: dict[str, str] | None) -> QueryError | None:
-    """Oxigraph's own message, which points at the exact column, if it is safe to ask."""
-    if _REACHING.search(text):
+    """Oxigraph's own message, which points at the exact column, if it is safe to ask.
+
+    Only for a text that cannot reach anything and is shallow by a raw count of brackets
+    (strings and comments included): Oxigraph's parser recurses and may read a text that
+    rdflib gave up on further than rdflib did.
+    """
+    if _REACHING.search(text) or _raw_depth(text) > MAX_NESTING:
         return None
     try:
         ox.Store().query(text, prefixes=prefixes)  # an empty store: nothing to read or reach
@@ -104,8 +232,9 @@ def _oxigraph_position(text: str, prefixes: dict[str, str] | None) -> QueryError
 def check_query(
     text: str, *, allow_remote: bool = False, prefixes: dict[str, str] | None = None
 ) -> SparqlCheck:
-    """Parse ``text``; raise :class:`QueryError` or :class:`QueryRefused`, else describe it.
+    """Check ``text``; raise :class:`QueryError` or :class:`QueryRefused`, else describe it.
 
+    The returned ``text`` is the canonical form (:func:`canonical_query`): run that one.
     With ``allow_remote`` the operator lets SERVICE and dataset clauses through.
     ``prefixes`` are those the engine predeclares (used for precise error positions).
     """
@@ -114,12 +243,13 @@ def check_query(
     return _parsed_check(text, allow_remote, tuple(sorted((prefixes or {}).items())))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _parsed_check(
-    text: str, allow_remote: bool, prefixes: tuple[tuple[str, str], ...]
+    original: str, allow_remote: bool, prefixes: tuple[tuple[str, str], ...]
 ) -> SparqlCheck:
+    text = canonical_query(original)
     try:
-        tree = parseQuery(text)
+        tree = _on_deep_stack(parseQuery, text)
     except RecursionError:
         raise QueryError("the query is nested too deeply to be checked") from None
     except ParseBaseException as error:
@@ -135,8 +265,9 @@ def _parsed_check(
         raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     check = SparqlCheck(
         form=form,
-        service=any(n.name == "ServiceGraphPattern" for n in nodes),
+        service=_service_keyword(text) or any(n.name == "ServiceGraphPattern" for n in nodes),
         dataset=any(n.name == "DatasetClause" for n in nodes),
+        text=text,
     )
     if not allow_remote and check.service:
         raise QueryRefused(
@@ -145,15 +276,46 @@ def _parsed_check(
         )
     if not allow_remote and check.dataset:
         raise QueryRefused(
-            "FROM / FROM NAMED are refused: queries run on this graph only "
-            "(a server operator may allow them with --allow-remote)"
+            "FROM / FROM NAMED are refused: queries run on this graph's union of graphs "
+            "(use GRAPH <...> { } in the query, or the protocol's default-graph-uri with one "
+            "of this graph's named graphs)"
         )
     return check
 
 
+def _on_deep_stack(function: Callable[[str], Any], text: str) -> Any:
+    """``function(text)`` on a thread with a large stack and a high recursion limit.
+
+    rdflib's parser recurses once or more per triple pattern and nesting level; the
+    nesting is bounded before (:func:`canonical_query`), the pattern count is not.
+    """
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["value"] = function(text)
+        except BaseException as error:  # re-raised in the caller's thread
+            box["error"] = error
+
+    with _DEEP_LOCK:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _DEEP_RECURSION))
+        previous = threading.stack_size(_DEEP_STACK)
+        try:
+            thread = threading.Thread(target=call, name="sparql-parse")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+        thread.join()
+        sys.setrecursionlimit(limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _is_update(text: str) -> bool:
     try:
-        parseUpdate(text)
+        _on_deep_stack(parseUpdate, text)
     except (ParseBaseException, RecursionError):
         return False
     return True

@@ -94,6 +94,7 @@ def test_construct_gives_turtle(graph_file: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert '<https://w3id.org/cdekg/resource/drug/sorafenib> rdfs:label "sorafenib"' in done.stdout
+    assert "\\/" not in done.stdout  # no prefixed name that needs escapes
 
 
 @pytest.mark.parametrize(

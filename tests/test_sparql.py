@@ -70,7 +70,7 @@ def test_empty_and_too_deep_queries_are_errors() -> None:
     with pytest.raises(QueryError, match="empty"):
         check_query("  \n ")
     deep = "SELECT * WHERE " + "{" * 300 + " ?s ?p ?o " + "}" * 300
-    with pytest.raises(QueryError, match="nested too deeply"):
+    with pytest.raises(QueryError, match="brackets nest more than 64 deep"):
         check_query(deep)
 
 
