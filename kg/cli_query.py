@@ -16,6 +16,7 @@ from kg.engine import ResultTooLarge
 from kg.export import atomic_write
 from kg.resolve import ResolveError
 from kg.results import GRAPH_FORMATS, ROW_FORMATS
+from kg.sandbox import isolate_network
 from kg.sparql import QueryError, QueryRefused
 
 __all__ = ["register"]
@@ -137,6 +138,9 @@ def _query(args: argparse.Namespace) -> int:
     try:
         query: str | Path = sys.stdin.read() if args.query == "-" else args.query
         graph = KnowledgeGraph.load(*files)
+        # the query may come from anywhere (a pipe, a file someone sent): from here on
+        # this process cannot reach any host, whatever the text makes the engine try
+        isolate_network()
         result = graph.query(query, _parse_params(args.param), max_results=args.max_results)
         fmt = args.format
         if result.graph is not None and fmt in ROW_FORMATS:

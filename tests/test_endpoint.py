@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +12,7 @@ from typing import ClassVar
 import httpx
 import pytest
 import rdflib
+from servers import running_server
 
 from kg.pipeline import BuildReport
 
@@ -24,58 +22,13 @@ HR = "https://w3id.org/cdekg/resource/study/alliance-a091105/result/pfs-hazard-r
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(seed_build: BuildReport) -> Iterator[str]:
-    port = _free_port()
+def server(seed_build: BuildReport, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    options = ("--timeout", "2", "--max-results", "500", "--workers", "1")
     graph: Path = seed_build.outputs["turtle"]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kg.cli",
-            "serve",
-            "--graph",
-            str(graph),
-            "--port",
-            str(port),
-            "--timeout",
-            "2",
-            "--max-results",
-            "500",
-            "--workers",
-            "1",
-            "--max-chars",
-            "200000",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"the server did not start:\n{output}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    log_dir = tmp_path_factory.mktemp("endpoint")
+    with running_server(graph, log_dir, *options, "--max-chars", "200000") as running:
+        yield running.base
 
 
 def _wrapper(base: str, query: str, fmt: str, method: str = "GET"):
@@ -267,7 +220,12 @@ def test_a_slow_check_does_not_block_the_server(server: str) -> None:
     "method, kwargs, status, check",
     [
         ("GET", {"params": {"query": ""}}, 400, "empty"),
-        ("GET", {"params": {"query": "ASK {}"}, "headers": {"Accept": "text/csv"}}, 200, "text/csv"),
+        (
+            "GET",
+            {"params": {"query": "ASK {}"}, "headers": {"Accept": "text/csv"}},
+            200,
+            "text/csv",
+        ),
         ("GET", {"params": {"query": "ASK {}"}, "headers": {"Accept": "image/png"}}, 406, "ASK"),
         (
             "GET",
@@ -324,3 +282,121 @@ def test_invalid_utf8_and_huge_answers(server: str) -> None:
         data={"query": f'SELECT ?v18 WHERE {{ BIND("ab" AS ?v0) {doubling}}}'},
     )
     assert big.status_code == 400 and "200,000 characters" in big.text
+
+
+# -- the W3C SPARQL 1.1 Protocol, case by case -------------------------------------------
+
+ASSERTED = "https://w3id.org/cdekg/resource/graph/asserted"
+ONTOLOGY = "https://w3id.org/cdekg/ontology"
+DRUGS = "SELECT ?d WHERE { ?d a cdek:Drug }"
+
+
+def test_query_both_in_the_url_and_in_the_body_is_400(server: str) -> None:
+    form = httpx.post(f"{server}/sparql?query=ASK%7B%7D", data={"query": "ASK {}"})
+    assert form.status_code == 400 and "not in both" in form.text
+    direct = httpx.post(
+        f"{server}/sparql?query=ASK%7B%7D",
+        content="ASK {}",
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert direct.status_code == 400 and "must not also be in the URL" in direct.text
+
+
+def test_parameters_without_a_query_are_400_and_none_is_the_description(server: str) -> None:
+    assert httpx.get(f"{server}/sparql?foo=bar").status_code == 400
+    description = httpx.get(f"{server}/sparql", headers={"Accept": "text/turtle"})
+    assert description.status_code == 200 and "sd:Service" in description.text
+
+
+def test_head_answers_like_get_without_a_body(server: str) -> None:
+    head = httpx.head(f"{server}/sparql", params={"query": "ASK {}"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "application/sparql-results+json"
+
+
+@pytest.mark.parametrize(
+    "return_format, media",
+    [("XML", "application/rdf+xml"), ("JSONLD", "application/ld+json"), ("N3", "text/turtle")],
+)
+def test_sparqlwrapper_graph_formats(server: str, return_format: str, media: str) -> None:
+    """SPARQLWrapper adds format=xml / json-ld / n3 to CONSTRUCT and DESCRIBE requests."""
+    client = SPARQLWrapper.SPARQLWrapper(f"{server}/sparql")
+    client.setQuery("CONSTRUCT { ?d a cdek:Drug } WHERE { ?d a cdek:Drug }")
+    client.setReturnFormat(getattr(SPARQLWrapper, return_format))
+    result = client.query()
+    assert result.response.headers["content-type"].startswith(media)
+    described = _wrapper(server, f"DESCRIBE <{HR}>", SPARQLWrapper.XML)
+    assert described.response.headers["content-type"].startswith("application/rdf+xml")
+
+
+def test_an_unknown_format_falls_back_to_accept(server: str) -> None:
+    response = httpx.get(
+        f"{server}/sparql",
+        params={"query": DRUGS, "format": "no-such-format"},
+        headers={"Accept": "text/csv"},
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+
+
+def test_protocol_dataset_names_local_graphs(server: str) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def n(**params: str) -> int:
+        answer = httpx.get(f"{server}/sparql", params={"query": count, **params})
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+    everything, ontology = n(), n(**{"default-graph-uri": ONTOLOGY})
+    assert 0 < ontology < everything
+    named = httpx.get(
+        f"{server}/sparql",
+        params={
+            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "named-graph-uri": ONTOLOGY,
+        },
+    ).json()["results"]["bindings"]
+    assert [row["g"]["value"] for row in named] == [ONTOLOGY]
+    foreign = httpx.get(
+        f"{server}/sparql", params={"query": count, "default-graph-uri": "http://example.org/g"}
+    )
+    assert foreign.status_code == 400 and "not a graph of this endpoint" in foreign.text
+
+
+def test_rdflib_sparqlstore_with_a_graph_identifier(server: str) -> None:
+    """rdflib's SPARQLStore sends default-graph-uri for a Graph with an identifier."""
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(f"{server}/sparql", returnFormat="json")
+    graph = rdflib.Graph(store, identifier=rdflib.URIRef(ONTOLOGY))
+    labels = graph.query(
+        "SELECT ?l WHERE { <https://w3id.org/cdekg/ontology#Drug> rdfs:label ?l }",
+        initNs={"rdfs": rdflib.RDFS},
+    )
+    assert [str(row[0]) for row in labels] == ["drug"]
+
+
+@pytest.mark.parametrize(
+    "path, kwargs",
+    [
+        ("/sparql", {"params": {"query": DRUGS}}),
+        ("/sparql", {"params": {"query": "SELECT"}}),
+        ("/sparql", {}),
+        ("/", {}),
+        ("/health", {}),
+        ("/queries", {}),
+        ("/nowhere", {}),
+    ],
+)
+def test_every_answer_says_nosniff(server: str, path: str, kwargs: dict) -> None:
+    response = httpx.get(f"{server}{path}", **kwargs)
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_host_header_is_not_written_into_answers(server: str) -> None:
+    response = httpx.get(
+        f"{server}/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"}
+    )
+    assert response.status_code == 200 and "evil" not in response.text
+    parsed = rdflib.Graph().parse(data=response.text, format="turtle", publicID=f"{server}/sparql")
+    endpoint = rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#endpoint")
+    assert {str(o) for o in parsed.objects(None, endpoint)} == {f"{server}/sparql"}

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import Server, local_env, running_server
 
 from kg.pipeline import BuildReport
 
@@ -182,36 +183,6 @@ def listener() -> Iterator[Listener]:
 # The server and the CLI
 
 
-@dataclass
-class Server:
-    base: str
-    process: subprocess.Popen
-    log_file: Path
-
-    def output(self) -> str:
-        return self.log_file.read_text(errors="replace")[-4000:]
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-
-def _local_env() -> dict[str, str]:
-    """The environment for the server and the CLI, without proxy settings.
-
-    Were a proxy configured, a fetch would go to it and the listener would see nothing.
-    """
-    proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
-    env = {k: v for k, v in os.environ.items() if k.lower() not in proxies}
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def graph(seed_build: BuildReport) -> Path:
     """The seed graph as Turtle, for the server and the CLI."""
@@ -220,49 +191,10 @@ def graph(seed_build: BuildReport) -> Path:
 
 @pytest.fixture(scope="module")
 def server(graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
-    # the server's output goes to a file: a pipe nobody reads could fill up and stall it
-    log_file = tmp_path_factory.mktemp("attacks") / "server.log"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kg.cli",
-                "serve",
-                "--graph",
-                str(graph),
-                "--port",
-                str(port),
-                "--workers",
-                str(WORKERS),
-                "--timeout",
-                str(TIME_LIMIT),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=_local_env(),
-        )
-    running = Server(f"http://127.0.0.1:{port}", process, log_file)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _get(f"{running.base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{running.output()}")
-            time.sleep(0.2)
+    log_dir = tmp_path_factory.mktemp("attacks")
+    options = ("--workers", str(WORKERS), "--timeout", str(TIME_LIMIT))
+    with running_server(graph, log_dir, *options) as running:
         yield running
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def _cli(graph: Path, query: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
@@ -273,7 +205,7 @@ def _cli(graph: Path, query: str, timeout: float = 60) -> tuple[subprocess.Compl
         input=query.encode("utf-8"),
         capture_output=True,
         timeout=timeout,
-        env=_local_env(),
+        env=local_env(),
     )
     return done, time.monotonic() - started
 
