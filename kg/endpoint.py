@@ -150,27 +150,62 @@ async def _bounded_body(request: Request, limit: int, seconds: float) -> bytes:
 
 
 class _AnswerCache:
-    """Answers to identical requests, least recently used first out, bounded in bytes."""
+    """Whole 200 answers to identical GET requests, served without the app: the graph is
+    read-only, so the same request always gets the same bytes. Least recently used answers
+    leave first; the total is bounded in bytes.
 
-    def __init__(self, megabytes: int) -> None:
+    The key holds every request part the answer depends on: path, query string, Accept
+    and whether an Origin was sent (CORS headers).
+    """
+
+    def __init__(self, app: ASGIApp, megabytes: int) -> None:
+        self.app = app
         self.capacity = megabytes * 1024 * 1024
         self.size = 0
-        self._items: OrderedDict[tuple, Answer] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[list, bytes]] = OrderedDict()
 
-    def get(self, key: tuple) -> Answer | None:
-        answer = self._items.get(key)
-        if answer is not None:
-            self._items.move_to_end(key)
-        return answer
-
-    def put(self, key: tuple, answer: Answer) -> None:
-        if len(answer.body) > self.capacity // 16 or key in self._items:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            not self.capacity
+            or scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["path"] != "/sparql"
+            or b"query=" not in scope["query_string"]
+        ):
+            await self.app(scope, receive, send)
             return
-        self._items[key] = answer
-        self.size += len(answer.body)
+        headers = dict(scope["headers"])
+        key = (scope["query_string"], headers.get(b"accept"), b"origin" in headers)
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            response_headers, body = hit
+            await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+            head = scope["method"] == "HEAD"
+            await send({"type": "http.response.body", "body": b"" if head else body})
+            return
+        started: dict = {}
+        chunks: list[bytes] = []
+
+        async def keeping(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif started.get("status") == 200:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body") and scope["method"] == "GET":
+                    self._keep(key, started["headers"], b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, keeping)
+
+    def _keep(self, key: tuple, headers: list, body: bytes) -> None:
+        if len(body) > self.capacity // 16 or key in self._items:
+            return
+        self._items[key] = (list(headers), body)
+        self.size += len(body)
         while self.size > self.capacity:
-            _, old = self._items.popitem(last=False)
-            self.size -= len(old.body)
+            _, (_, old) = self._items.popitem(last=False)
+            self.size -= len(old)
 
 
 def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> Starlette:
@@ -182,7 +217,6 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
         memory_mb=settings.memory_mb,
     )
     catalog = load_catalog(settings.queries)
-    cache = _AnswerCache(settings.cache_mb)
 
     async def sparql(request: Request) -> Response:
         try:
@@ -232,10 +266,6 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
             accept=request.headers.get("accept", ""),
             format=params.get("format", [None])[0],
         )
-        key = (job.text, job.dataset, job.accept, job.format)
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
         try:
             answer = await pool.run(job, timeout=settings.timeout)
         except (QueryTimeout, PoolBusy) as error:
@@ -250,7 +280,6 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
         except (QueryFailed, WorkerDied) as error:
             raise _HttpError(500, f"the query failed in the engine: {error}") from None
         assert isinstance(answer, Answer)
-        cache.put(key, answer)
         return answer
 
     async def queries(request: Request) -> Response:
@@ -286,7 +315,6 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
                 "workers": pool.size,
                 "workers_alive": alive,
                 "sandbox": pool.sandbox,
-                "cached_answers_bytes": cache.size,
             },
             status_code=200 if alive else 503,
         )
@@ -307,6 +335,7 @@ def create_app(settings: EndpointSettings, pool: WorkerPool | None = None) -> St
                 max_age=600,
             ),
             Middleware(_NoSniff),
+            Middleware(_AnswerCache, megabytes=settings.cache_mb),
         ],
         lifespan=_closing(pool),
     )

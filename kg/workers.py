@@ -226,9 +226,13 @@ class _Worker:
         try:
             self.conn.send(job)
             loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            late = loop.call_later(
+                timeout, lambda: ready.done() or ready.set_exception(asyncio.TimeoutError())
+            )
             try:
-                await asyncio.wait_for(ready, timeout)
+                await ready  # no wait_for: it would cost a task per query
             finally:
+                late.cancel()
                 loop.remove_reader(fd)
                 os.set_blocking(fd, True)  # uvloop made it non-blocking; recv reads it whole
             status, payload = self.conn.recv()
