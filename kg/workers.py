@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kg.engine import Dataset, ResultTooLarge, Term
+from kg.engine import Dataset, Engine, ResultTooLarge, Term
 from kg.sparql import QueryError, QueryRefused
 
 __all__ = ["Answer", "Job", "PoolBusy", "QueryFailed", "QueryTimeout", "WorkerDied", "WorkerPool"]
@@ -109,7 +109,7 @@ def _serve(conn: Connection, setup: _Setup) -> None:
     except Exception as error:  # reported to the parent, which raises it
         conn.send(("load-error", f"{type(error).__name__}: {error}"))
         return
-    conn.send(("ready", (engine.triple_count(), sandbox, engine.graph_names())))
+    conn.send(("ready", (_data_triples(engine, setup.ontology), sandbox, engine.graph_names())))
     # rdflib's parser recurses per nesting level; the large stack lets the limit be high
     # enough for real queries while a RecursionError still comes long before the stack ends
     sys.setrecursionlimit(50_000)
@@ -117,6 +117,17 @@ def _serve(conn: Connection, setup: _Setup) -> None:
     loop = threading.Thread(target=_answer_jobs, args=(conn, engine), name="queries")
     loop.start()
     loop.join()
+
+
+def _data_triples(engine: Engine, ontology: bool) -> int:
+    """Triples of the served graph files, without the ontology the worker adds itself."""
+    if not ontology:
+        return engine.triple_count()
+    from kg.api import ONTOLOGY_GRAPH
+
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
+    added = engine.run(count).rows[0][0]
+    return engine.triple_count() - int(added.value if added is not None else 0)
 
 
 def _answer_jobs(conn: Connection, engine: object) -> None:
