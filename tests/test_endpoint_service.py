@@ -221,3 +221,10 @@ def test_idle_and_slowloris_connections_do_not_starve_queries(service: Server) -
         for thread in threads:
             thread.join(30)
     assert answered > 100 and slow == [], slow[:10]
+
+
+def test_health_counts_the_served_file_without_the_ontology(
+    service: Server, seed_build: BuildReport
+) -> None:
+    served = rdflib.Graph().parse(seed_build.outputs["turtle"])
+    assert service.health()["triples"] == len(served)
