@@ -8,7 +8,6 @@ Where two places disagree, each value is kept with its own provenance and a
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from kg.model import (
     ParticipantsRecord,
     StudyRecord,
 )
-from kg.records import Corpus, Loaded, Problem
+from kg.records import Corpus, Loaded, Problem, check_documents
 from kg.vocab import CDEK, OA
 
 __all__ = ["BuildResult", "Conflict", "bind_prefixes", "build_graph"]
@@ -105,7 +104,14 @@ def build_graph(
     converter: curies.Converter,
     documents_dir: Path | None = None,
 ) -> BuildResult:
-    """Build the evidence graph of a corpus."""
+    """Build the evidence graph of a corpus.
+
+    With ``documents_dir`` each span is first checked against its document's text
+    (:func:`~kg.records.check_documents`): a file with a span past the end of its document is
+    left out of ``corpus``, and every span gets its text as ``oa:exact``.
+    """
+    if documents_dir is not None:
+        check_documents(corpus, documents_dir)
     builder = _Builder(corpus, minter, converter, documents_dir)
     builder.run()
     return builder.result
@@ -127,7 +133,6 @@ class _Builder:
         bind_prefixes(self.graph, minter)
         self.result = BuildResult(self.graph)
         self.doc_by_file = {d.file: d.id for d in corpus.documents.values()}
-        self._texts: dict[str, str | None] = {}
 
     def add(self, s: URIRef, p: URIRef, o: Any) -> None:
         if o is None:
@@ -230,6 +235,8 @@ class _Builder:
         for target in c.targets.values():
             kind = CDEK.TargetFamily if target.kind == "family" else CDEK.GeneProduct
             node = self._entity(m.target(target.key), kind, target, target.synonyms)
+            if target.kinase:  # as stated in its record file (kg/data/kinases.csv: the seed's)
+                self.add(node, RDF.type, CDEK.ProteinKinase)
             for member in target.members:
                 self.add(node, CDEK.hasMember, m.target(member))
         for term in c.ae_terms.values():
@@ -245,6 +252,8 @@ class _Builder:
             self.add(node, SKOS.altLabel, name)
         self.add(node, SKOS.definition, entity.definition)
         self._identifiers(node, entity.identifiers, f"{entity.key}")
+        # a reason stated in the record file; kg/data/identifier-gaps.csv adds the embedded ones
+        self.add(node, CDEK.identifierGap, getattr(entity, "identifier_gap", None))
         return node
 
     # -- provenance ----------------------------------------------------------------
@@ -253,9 +262,10 @@ class _Builder:
         for item in sources:
             for loc in item.record.loc:
                 doc_id = self.doc_by_file.get(loc.file) if loc.file else item.document.id
-                if doc_id is None:
+                if doc_id is None:  # the loader leaves such records out
+                    message = f"unknown document {loc.file!r}"
                     self.result.errors.append(
-                        Problem(item.file, item.name, "loc.file", f"unknown document {loc.file!r}")
+                        Problem(item.file, item.name, "loc.file", message, item.line)
                     )
                     continue
                 doc = self.mint.document(doc_id)
@@ -275,23 +285,8 @@ class _Builder:
                 self.add(node, CDEK.curatorNote, item.record.note)
 
     def _quote(self, doc_id: str, start: int, end: int) -> str | None:
-        """The supporting text, when the documents folder was given and matches."""
-        if self.documents_dir is None:
-            return None
-        if doc_id not in self._texts:
-            doc = self.corpus.documents[doc_id]
-            path = self.documents_dir / doc.file
-            text: str | None = None
-            if path.is_file():
-                data = path.read_bytes()
-                if doc.sha256 and hashlib.sha256(data).hexdigest() != doc.sha256:
-                    self.result.warnings.append(
-                        Problem(doc.file, None, "sha256", "document text differs; no quotes")
-                    )
-                else:
-                    text = data.decode("utf-8")
-            self._texts[doc_id] = text
-        text = self._texts[doc_id]
+        """The supporting text (0-based, end-exclusive offsets), when the document was read."""
+        text = self.corpus.texts.get(doc_id) if self.documents_dir is not None else None
         return None if text is None else text[start:end]
 
     # -- studies and arms ----------------------------------------------------------
@@ -315,8 +310,9 @@ class _Builder:
                 elif isinstance(value, BaseModel) and isinstance(merged.get(name), BaseModel):
                     combined = _combine(merged[name], value)
                     if combined is None:
+                        message = f"{kind} {key!r}: {name} differs"
                         self.result.warnings.append(
-                            Problem(item.file, item.name, name, f"{kind} {key!r}: {name} differs")
+                            Problem(item.file, item.name, name, message, item.line)
                         )
                     else:
                         merged[name] = combined
@@ -327,6 +323,7 @@ class _Builder:
                             item.name,
                             name,
                             f"{kind} {key!r} already has {merged[name]!r}; kept both",
+                            item.line,
                         )
                     )
                     others[name].append(value)
@@ -517,7 +514,9 @@ class _Builder:
             )
             self.add(node, CDEK.warning, message)
             item = variant.sources[0]
-            self.result.warnings.append(Problem(item.file, item.name, "percent", message))
+            self.result.warnings.append(
+                Problem(item.file, item.name, "percent", message, item.line)
+            )
 
     def _emit_participants(self, node: URIRef, r: ParticipantsRecord, v: dict[str, Any]) -> None:
         target = self.mint.arm(r.study, r.arm) if r.arm else self.mint.study(r.study)

@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from kg.normalize import Interval, PValue, Valued, decimal_of, interval_of, p_value_of, valued_of
 
@@ -29,6 +42,7 @@ __all__ = [
     "DrugTargetRecord",
     "Endpoint",
     "Entities",
+    "Grade",
     "Locator",
     "OutcomeRecord",
     "ParticipantsRecord",
@@ -42,11 +56,166 @@ __all__ = [
 
 CURIE_PATTERN = re.compile(r"^[a-z][a-z0-9_.]*:[^\s]+$")
 
-Num = Annotated[Decimal, BeforeValidator(decimal_of)]
-Span = Annotated[Interval, BeforeValidator(interval_of)]
-PVal = Annotated[PValue, BeforeValidator(p_value_of)]
-Stated = Annotated[Valued, BeforeValidator(valued_of)]
+_NUMBER = {"type": "number"}
+Num = Annotated[
+    Decimal,
+    BeforeValidator(decimal_of),
+    WithJsonSchema(
+        {
+            "anyOf": [_NUMBER, {"type": "string"}],
+            "description": "a number; a string may use a decimal comma or a trailing %: "
+            "'4,1', '73%'",
+        }
+    ),
+]
+_BOUND = {"anyOf": [_NUMBER, {"type": "string"}, {"type": "null"}]}
+Span = Annotated[
+    Interval,
+    BeforeValidator(interval_of),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "prefixItems": [_BOUND, _BOUND], "minItems": 2, "maxItems": 2},
+                {
+                    "type": "object",
+                    "properties": {"low": _BOUND, "high": _BOUND},
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "an interval: [low, high], {low, high}, or as written: '69 to 96', "
+            "'3,2-4,8', '10-NA', '95% CI 0.05-0.31'; an unknown bound is NA (or null)",
+        }
+    ),
+]
+PVal = Annotated[
+    PValue,
+    BeforeValidator(p_value_of),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _NUMBER,
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "value": {"anyOf": [_NUMBER, {"type": "string"}]},
+                        "relation": {"enum": ["=", "<", ">", "<=", ">=", "≤", "≥", "~"]},
+                    },
+                    "required": ["value"],
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "a p-value in 0-1: 0.04, 'P<0.001', 'p = 0.04', '<.001'",
+        }
+    ),
+]
+Stated = Annotated[
+    Valued,
+    BeforeValidator(valued_of),
+    WithJsonSchema(
+        {
+            "anyOf": [_NUMBER, {"type": "string"}],
+            "description": "a number, optionally with a relation: 37, '<1', '>=3', '≥3', "
+            "'~37', 'approximately 37', '4,1'",
+        }
+    ),
+]
 Count = Annotated[int, Field(ge=0)]
+
+
+def _fold(text: str) -> str:
+    """Case, dashes, underscores and spacing do not distinguish allowed values."""
+    text = re.sub(r"[\s_\-\u2010-\u2015\u2212]+", " ", text.strip().casefold())
+    return re.sub(r" ?([<>=≤≥/+]) ?", r"\1", text)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """Lets a ``Literal`` field take its values as people write them.
+
+    A value matches whatever its case, dashes, underscores or spacing (``Single arm trial``),
+    an integer matches its digits (``phase: 2``), a leading word in ``strip`` is dropped
+    (``grade 3``), and each alias stands for one allowed value (``single-arm``). The JSON
+    Schema lists the allowed values and the aliases.
+    """
+
+    aliases: tuple[tuple[str, str], ...] = ()
+    strip: tuple[str, ...] = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        table = {_fold(v): v for v in get_args(source)}
+        for alias, value in self.aliases:
+            if value not in get_args(source):
+                raise TypeError(f"alias {alias!r} stands for {value!r}, not an allowed value")
+            table[_fold(alias)] = value
+        words = re.compile(rf"^\s*(?:{'|'.join(self.strip)})\b", re.I) if self.strip else None
+
+        def pick(raw: Any) -> Any:
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                raw = str(raw)
+            if not isinstance(raw, str):
+                return raw
+            return table.get(_fold(words.sub("", raw) if words else raw), raw)
+
+        return core_schema.no_info_before_validator_function(pick, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json = dict(handler.resolve_ref_schema(handler(schema)))
+        numbers = [int(value) for value in json["enum"] if value.isdigit()]
+        json["enum"] = [*json["enum"], *(alias for alias, _ in self.aliases), *numbers]
+        if numbers:  # phase: 2 and grade: 3 are YAML integers
+            json["type"] = ["string", "integer"]
+        if self.aliases:
+            json["x-aliases"] = dict(self.aliases)
+        return json
+
+
+_PHASE_ALIASES = (
+    ("I", "1"),
+    ("I/II", "1/2"),
+    ("II", "2"),
+    ("II/III", "2/3"),
+    ("III", "3"),
+    ("IV", "4"),
+)
+# the forms of a CTCAE grade range people write: "≥3", "3+", "all"
+_GRADE_ALIASES = (
+    *((f"≥{n}", f">={n}") for n in range(1, 6)),
+    *((f"{n}+", f">={n}") for n in range(1, 6)),
+    ("all", "any"),
+    ("any grade", "any"),
+)
+Grade = Annotated[
+    Literal[
+        "any",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "1-2",
+        "1-3",
+        "1-4",
+        "1-5",
+        "2-3",
+        "2-4",
+        "2-5",
+        "3-4",
+        "3-5",
+        "4-5",
+        ">=1",
+        ">=2",
+        ">=3",
+        ">=4",
+        ">=5",
+    ],
+    _Choice(_GRADE_ALIASES, strip=("grade", "grades")),
+]
 
 
 class _Strict(BaseModel):
@@ -64,7 +233,14 @@ class Locator(_Strict):
     """Where a record's support stands: a character span of the document's text."""
 
     section: str
-    span: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
+    span: Annotated[
+        tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]],
+        Field(
+            description="[start, end]: 0-based character offsets into the document's text "
+            "(Unicode code points, not bytes); the end is exclusive, so the text is "
+            "text[start:end] in Python"
+        ),
+    ]
     file: str | None = None  # defaults to the record file's document
 
     @field_validator("span")
@@ -75,8 +251,19 @@ class Locator(_Strict):
         return span
 
 
+@dataclass(frozen=True)
+class _OneOrMany:
+    """In the JSON Schema, a list field also takes a single item (validators wrap it)."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        many = {**handler(schema), "minItems": 1}
+        return {"anyOf": [many["items"], many]}
+
+
 class _Located(_Strict):
-    loc: list[Locator]
+    loc: Annotated[list[Locator], _OneOrMany()]
     note: str | None = None
 
     @field_validator("loc", mode="before")
@@ -104,12 +291,16 @@ class SourceDocument(_Strict):
 
     id: str
     file: str
-    kind: Literal[
-        "journal-article",
-        "bibliographic-record",
-        "registry-report",
-        "patient-summary",
-        "conference-report",
+    kind: Annotated[
+        Literal[
+            "journal-article",
+            "bibliographic-record",
+            "registry-report",
+            "patient-summary",
+            "conference-report",
+            "conference-abstract",
+        ],
+        _Choice((("article", "journal-article"), ("abstract", "conference-abstract"))),
     ]
     title: str
     sha256: str | None = None
@@ -132,7 +323,33 @@ class _Entity(_Strict):
     _ids = field_validator("identifiers")(_curies)
 
 
-class Drug(_Entity):
+class _Identified(_Entity):
+    """An entity the graph expects a standard identifier for (drugs, diseases, targets)."""
+
+    # why the entity has no standard identifier (a new investigational compound, say)
+    identifier_gap: (
+        Annotated[
+            str,
+            Field(
+                min_length=3,
+                description="why this entity has no standard identifier (only when "
+                "'identifiers' is empty); the graph records it as cdek:identifierGap",
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _gap_only_without_identifiers(self) -> _Identified:
+        if self.identifier_gap is not None and self.identifiers:
+            raise ValueError(
+                "identifier_gap gives the reason an entity has no identifiers, but this one "
+                "has identifiers: remove one or the other"
+            )
+        return self
+
+
+class Drug(_Identified):
     """A drug (active ingredient) or a named drug class."""
 
     brands: list[str] = []
@@ -142,17 +359,34 @@ class Drug(_Entity):
     _salt_ids = field_validator("salt_identifiers")(_curies)
 
 
-class Disease(_Entity):
+class Disease(_Identified):
     """A disease or histological subtype studied as an indication."""
 
     parent: str | None = None  # a broader disease key
 
 
-class Target(_Entity):
+class Target(_Identified):
     """A molecular target: one gene product or a family of them."""
 
-    kind: Literal["gene", "family", "complex"] = "gene"
+    kind: Annotated[Literal["gene", "family", "complex"], _Choice()] = "gene"
     members: list[str] = []
+    # the curated list kg/data/kinases.csv marks the embedded targets by UniProt accession
+    kinase: bool = Field(
+        default=False,
+        description="the gene product is a protein kinase (cdek:ProteinKinase), so a drug "
+        "inhibiting it and another kinase target is a multi-kinase inhibitor",
+    )
+
+    @model_validator(mode="after")
+    def _family_shape(self) -> Target:
+        if self.kind == "family" and self.kinase:
+            raise ValueError(
+                "a family is a kinase target through its members: mark the members "
+                "'kinase: true', not the family"
+            )
+        if self.members and self.kind != "family":
+            raise ValueError(f"only a family has members (this target's kind is {self.kind!r})")
+        return self
 
 
 class AdverseEventTerm(_Entity):
@@ -183,11 +417,34 @@ class Entities(_Strict):
 class Design(_Strict):
     """How a study was designed."""
 
-    kind: Literal["randomized-controlled-trial", "registry", "observational", "single-arm-trial"]
-    phase: Literal["1", "1/2", "2", "2/3", "3", "4"] | None = None
+    kind: Annotated[
+        Literal["randomized-controlled-trial", "registry", "observational", "single-arm-trial"],
+        _Choice(
+            (
+                ("single-arm", "single-arm-trial"),
+                ("randomised-controlled-trial", "randomized-controlled-trial"),
+                ("RCT", "randomized-controlled-trial"),
+                ("registry-study", "registry"),
+                ("observational-study", "observational"),
+            )
+        ),
+    ]
+    phase: (
+        Annotated[
+            Literal["1", "1/2", "2", "2/3", "3", "4"],
+            _Choice(_PHASE_ALIASES, strip=("phase",)),
+        ]
+        | None
+    ) = None
     randomized: bool | None = None
-    blinding: Literal["open-label", "single-blind", "double-blind"] | None = None
-    control: Literal["placebo", "observation", "active", "none"] | None = None
+    blinding: (
+        Annotated[
+            Literal["open-label", "single-blind", "double-blind"],
+            _Choice((("open", "open-label"), ("double-blinded", "double-blind"))),
+        ]
+        | None
+    ) = None
+    control: Annotated[Literal["placebo", "observation", "active", "none"], _Choice()] | None = None
     allocation_ratio: str | None = None
     multicenter: bool | None = None
 
@@ -230,8 +487,28 @@ class Regimen(_Strict):
     observation: bool = False
     dose: Num | None = None
     unit: str | None = None
-    frequency: Literal["once daily", "twice daily", "weekly", "every 3 weeks"] | None = None
-    route: Literal["oral", "intravenous", "subcutaneous"] | None = None
+    frequency: (
+        Annotated[
+            Literal["once daily", "twice daily", "weekly", "every 3 weeks"],
+            _Choice(
+                (
+                    ("daily", "once daily"),
+                    ("QD", "once daily"),
+                    ("BID", "twice daily"),
+                    ("QW", "weekly"),
+                    ("Q3W", "every 3 weeks"),
+                )
+            ),
+        ]
+        | None
+    ) = None
+    route: (
+        Annotated[
+            Literal["oral", "intravenous", "subcutaneous"],
+            _Choice((("PO", "oral"), ("IV", "intravenous"), ("SC", "subcutaneous"))),
+        ]
+        | None
+    ) = None
     max_duration: str | None = None
 
     @model_validator(mode="after")
@@ -240,6 +517,11 @@ class Regimen(_Strict):
             raise ValueError("a regimen names drugs, or is placebo or observation")
         if self.dose is not None and self.unit is None:
             raise ValueError("a dose needs its unit")
+        if self.dose is not None and len(self.drugs) > 1:
+            raise ValueError(
+                "a combination regimen has one dose field for several drugs: leave 'dose' "
+                "and 'unit' out and give each drug's dose in the arm's label or note"
+            )
         return self
 
 
@@ -250,7 +532,7 @@ class ArmRecord(_Located):
     study: str
     id: str
     label: str
-    role: Literal["experimental", "control", "cohort"]
+    role: Annotated[Literal["experimental", "control", "cohort"], _Choice()]
     regimen: Regimen
     condition: str | None = None  # cohort restricted to one histotype
 
@@ -265,8 +547,17 @@ class ParticipantsRecord(_Located):
     study: str
     arm: str | None = None
     condition: str | None = None  # a histotype subgroup of the whole study
-    population: Literal[
-        "enrolled", "randomized", "efficacy", "safety", "treatment-lines", "toxicity", "crossover"
+    population: Annotated[
+        Literal[
+            "enrolled",
+            "randomized",
+            "efficacy",
+            "safety",
+            "treatment-lines",
+            "toxicity",
+            "crossover",
+        ],
+        _Choice((("randomised", "randomized"),)),
     ]
     n: Count
     denominator: Count | None = None
@@ -287,20 +578,39 @@ class OutcomeRecord(_Located):
     type: Literal["outcome"]
     study: str
     endpoint: str
-    statistic: Literal[
-        "rate", "median", "mean", "hazard-ratio", "count", "proportion", "minimum", "difference"
+    statistic: Annotated[
+        Literal[
+            "rate",
+            "median",
+            "mean",
+            "hazard-ratio",
+            "count",
+            "proportion",
+            "minimum",
+            "difference",
+        ],
+        _Choice((("HR", "hazard-ratio"),)),
     ]
     value: Stated
-    unit: Literal["percent", "months", "years", "weeks", "ratio", "patients", "events"]
+    unit: Annotated[
+        Literal["percent", "months", "years", "weeks", "ratio", "patients", "events"],
+        _Choice((("%", "percent"), ("month", "months"), ("year", "years"), ("week", "weeks"))),
+    ]
     arm: str | None = None
     comparator: str | None = None
     ci: Span | None = None
     ci_level: Num | None = None
-    dispersion: Literal["iqr", "range"] | None = None
+    dispersion: Annotated[Literal["iqr", "range"], _Choice()] | None = None
     dispersion_span: Span | None = None
     p_value: PVal | None = None
     time_point: Num | None = None
-    time_unit: Literal["months", "years", "weeks"] | None = None
+    time_unit: (
+        Annotated[
+            Literal["months", "years", "weeks"],
+            _Choice((("month", "months"), ("year", "years"), ("week", "weeks"))),
+        ]
+        | None
+    ) = None
     count: Count | None = None
     denominator: Count | None = None
     population: str | None = None
@@ -345,22 +655,19 @@ class AdverseEventRecord(_Located):
     study: str
     arm: str | None = None  # None: the whole study population
     term: str
-    grade: str | None = None  # "1-2", "3", ">=3", "any"
+    grade: Grade | None = None  # "1-2", "3", ">=3" (or "≥3"), "any"
     count: Count | None = None
     denominator: Count | None = None
     percent: Stated | None = None
     serious: bool | None = None
     fatal: bool | None = None
-    attribution: Literal["treatment-related", "disease-related", "not attributed", "any"] | None = (
-        None
-    )
-
-    @field_validator("grade")
-    @classmethod
-    def _grade(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"any|[1-5]|[1-5]-[1-5]|>=[1-5]", value):
-            raise ValueError(f"grade must be like '3', '1-2', '>=3' or 'any', got {value!r}")
-        return value
+    attribution: (
+        Annotated[
+            Literal["treatment-related", "disease-related", "not attributed", "any"],
+            _Choice((("related", "treatment-related"), ("unrelated", "not attributed"))),
+        ]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AdverseEventRecord:
@@ -390,7 +697,7 @@ class DrugTargetRecord(_Located):
     type: Literal["drug_target"]
     drug: str
     target: str
-    action: Literal["inhibits", "binds", "activates"] = "inhibits"
+    action: Annotated[Literal["inhibits", "binds", "activates"], _Choice()] = "inhibits"
 
 
 class DiseaseGeneRecord(_Located):
@@ -399,7 +706,9 @@ class DiseaseGeneRecord(_Located):
     type: Literal["disease_gene"]
     disease: str
     gene: str
-    relation: Literal["mutated-in", "overexpressed-in", "drives"] = "mutated-in"
+    relation: Annotated[Literal["mutated-in", "overexpressed-in", "drives"], _Choice()] = (
+        "mutated-in"
+    )
 
 
 class ApprovalRecord(_Located):
@@ -428,10 +737,21 @@ Record = Annotated[
 
 
 class RecordFile(_Strict):
-    """The header of a record file: its document and the entities it adds."""
+    """A record file: the document it was curated from, the entities it adds, its records.
 
-    document: SourceDocument
+    A file may hold only ``entities`` (a catalogue); records need a ``document``. This is the
+    model ``kg schema`` publishes as a JSON Schema; the loader validates the parts one by one.
+    """
+
+    document: SourceDocument | None = None
     entities: Entities = Entities()
+    records: list[Record] = []
+
+    @model_validator(mode="after")
+    def _records_need_a_document(self) -> RecordFile:
+        if self.records and self.document is None:
+            raise ValueError("records need a document")
+        return self
 
 
 def _present(*values: Decimal | int | None) -> set[Decimal]:

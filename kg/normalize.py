@@ -236,24 +236,25 @@ class NameIndex:
         self._exact: dict[str, str] = {}
 
     @staticmethod
-    def _fold(name: str) -> str:
+    def fold(name: str) -> str:
+        """The form names are compared in: lower case, dashes, spaces and quotes alike."""
         return re.sub(r"[\s\-_'’]+", " ", _clean(name).lower()).strip()
 
     def add(self, key: str, *names: str) -> None:
         """Register ``key`` under its own name and each synonym."""
         for name in (key, *names):
-            folded = self._fold(name)
+            folded = self.fold(name)
             known = self._exact.get(folded)
             if known is not None and known != key:
                 raise ValueError(f"{self.kind} name {name!r} is used by both {known!r} and {key!r}")
             self._exact[folded] = key
 
     def __contains__(self, name: str) -> bool:
-        return self._fold(name) in self._exact
+        return self.fold(name) in self._exact
 
     def resolve(self, name: str) -> tuple[str, str | None]:
         """The key for ``name`` and, when only a close spelling matched, a warning."""
-        folded = self._fold(name)
+        folded = self.fold(name)
         if folded in self._exact:
             return self._exact[folded], None
         if len(folded) < 5:  # short names (KIT, AS, SS) must match exactly

@@ -73,14 +73,14 @@ def _outcome(**fields: Any) -> dict[str, Any]:
 
 def test_missing_field(tmp_path: Path) -> None:
     errors = _errors_for(tmp_path, _outcome(endpoint="PFS", value=3, unit="months"))
-    assert errors == ["user.yaml: record #3 (outcome PFS): field 'statistic': Field required"]
+    assert errors == ["user.yaml:20: record #3 (outcome PFS): field 'statistic': Field required"]
 
 
 def test_non_numeric_value(tmp_path: Path) -> None:
     record = _outcome(endpoint="PFS", statistic="median", value="about four", unit="months")
     errors = _errors_for(tmp_path, record)
     assert len(errors) == 1
-    assert errors[0].startswith("user.yaml: record #3 (outcome PFS): field 'value':")
+    assert errors[0].startswith("user.yaml:30: record #3 (outcome PFS): field 'value':")
     assert "not a number" in errors[0]
 
 
@@ -95,7 +95,7 @@ def test_ci_low_above_value(tmp_path: Path) -> None:
         ci_level=95,
     )
     errors = _errors_for(tmp_path, record)
-    assert errors == ["user.yaml: record #3 (outcome ORR): ci low 25 is above the value 20"]
+    assert errors == ["user.yaml:20: record #3 (outcome ORR): ci low 25 is above the value 20"]
 
 
 def test_unknown_arm_and_unknown_drug(tmp_path: Path) -> None:
@@ -105,9 +105,9 @@ def test_unknown_arm_and_unknown_drug(tmp_path: Path) -> None:
         _record("drug_target", drug="notadrug", target="BRAF"),
     )
     no_arm = "field 'arm': study 'user-study' has no arm 'nope'"
-    assert f"user.yaml: record #3 (adverse_event rash): {no_arm}" in errors
+    assert f"user.yaml:20: record #3 (adverse_event rash): {no_arm}" in errors
     assert (
-        "user.yaml: record #4 (drug_target notadrug): field 'drug': unknown drug 'notadrug'"
+        "user.yaml:30: record #4 (drug_target notadrug): field 'drug': unknown drug 'notadrug'"
         in errors
     )
 
