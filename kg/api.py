@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -23,6 +24,8 @@ from kg.catalog import CannedQuery, Parameter, load_catalog, parse_header
 from kg.engine import Engine, OxigraphEngine, Term, from_rdflib, load_engine
 from kg.resolve import CLASS_OF_KIND, EntityIndex, ResolveError
 from kg.results import QueryResult
+from kg.sparql import QueryError
+from kg.terms import UnknownTermWarning, explain_syntax_error, unknown_terms
 from kg.xrefs import prefix_map
 
 __all__ = [
@@ -34,6 +37,12 @@ __all__ = [
 ]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_LABELS = """SELECT ?node ?acronym ?label WHERE {{
+  VALUES ?node {{ {nodes} }}
+  OPTIONAL {{ ?node <https://w3id.org/cdekg/ontology#acronym> ?acronym }}
+  OPTIONAL {{ ?node <http://www.w3.org/2000/01/rdf-schema#label> ?label }}
+}}"""
+_LABELS_AT_ONCE = 500
 ONTOLOGY_GRAPH = "https://w3id.org/cdekg/ontology"
 
 
@@ -125,12 +134,42 @@ class KnowledgeGraph:
         """Run a canned question (by name), a ``.rq`` file or SPARQL text.
 
         Parameters come as a mapping or keywords, by name, as text: ``drug="Nexavar"``.
+        A syntax error is a :class:`kg.terms.SparqlSyntaxError` (a ``QueryError``) whose
+        message is one line with a hint. Ontology terms the ontology does not define
+        (``cdek:inhibts``, which match nothing) are warned about (``UnknownTermWarning``)
+        and listed in ``result.warnings``.
         """
         text, declared = self.prepare(query)
         given = {**(params or {}), **kwargs}
         bindings = self.bindings(declared, given)
-        outcome = self.engine.run(text, bindings, max_results=max_results)
-        return QueryResult(outcome, self.prefixes)
+        try:
+            outcome = self.engine.run(text, bindings, max_results=max_results)
+        except QueryError as error:
+            raise explain_syntax_error(error, text, self.prefixes) from None
+        found = unknown_terms(text, self.prefixes)
+        for message in found:
+            warnings.warn(message, UnknownTermWarning, stacklevel=2)
+        return QueryResult(outcome, self.prefixes, found)
+
+    def labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """A display name for each IRI that has one: its acronym, else its rdfs:label.
+
+        One query per 500 IRIs; IRIs without either are left out.
+        """
+        wanted = sorted({str(iri) for iri in iris if re.fullmatch(r"[^\s<>\"{}|^`\\]+", iri)})
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(wanted), _LABELS_AT_ONCE):
+            chunk = wanted[start : start + _LABELS_AT_ONCE]
+            nodes = " ".join(f"<{iri}>" for iri in chunk)
+            for node, acronym, label in self.engine.run(_LABELS.format(nodes=nodes)).rows:
+                if node is None or (acronym is None and label is None):
+                    continue
+                # an acronym before any label; the same choice every time
+                name = (acronym or label).value  # type: ignore[union-attr]
+                key = ("0" if acronym is not None else "1") + name
+                if node.value not in found or key < found[node.value][0]:
+                    found[node.value] = (key, name)
+        return {iri: name for iri, (_, name) in found.items()}
 
     def prepare(self, query: str | Path) -> tuple[str, tuple[Parameter, ...] | None]:
         """The SPARQL text to run and its declared parameters (None for ad-hoc text)."""

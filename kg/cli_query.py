@@ -1,27 +1,30 @@
-"""``kg queries``, ``kg query`` and ``kg serve``."""
+"""``kg queries``, ``kg query`` and ``kg serve``.
+
+Registering the commands imports nothing heavy; rdflib, pyoxigraph and rich load in the
+handlers (``kg --help`` stays fast).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from kg import paths
-from kg.api import KnowledgeGraph, ParameterError, default_graph_files
-from kg.catalog import load_catalog
-from kg.engine import ResultTooLarge
-from kg.export import atomic_write
-from kg.resolve import ResolveError
-from kg.results import GRAPH_FORMATS, ROW_FORMATS
-from kg.sandbox import isolate_network
-from kg.sparql import QueryError, QueryRefused
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kg.api import KnowledgeGraph
 
 __all__ = ["register"]
 
-_FORMATS = [*ROW_FORMATS, *GRAPH_FORMATS]
+# kg.results.ROW_FORMATS, then GRAPH_FORMATS (tests/test_writing_sparql.py keeps them equal)
+_ROW_FORMATS = ("json", "xml", "csv", "tsv", "table", "md")
+_GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
+_FORMATS = [*_ROW_FORMATS, *_GRAPH_FORMATS]
 
 
 def _graph_option(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +67,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "CONSTRUCT/DESCRIBE: turtle, nt, jsonld (default: table, which is Turtle for graphs)",
     )
     query.add_argument("--out", "-o", type=Path, help="write to this file instead of stdout")
+    query.add_argument(
+        "--iris",
+        action="store_true",
+        help="table: show studies, arms and other nodes by IRI, not by acronym or label",
+    )
     query.add_argument("--max-results", type=int, default=None, help="refuse larger answers")
     _graph_option(query)
     query.set_defaults(func=_query)
@@ -106,6 +114,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from kg.catalog import load_catalog
+
     console = Console(soft_wrap=False)
     table = Table(show_lines=True)
     table.add_column("name", no_wrap=True)
@@ -123,6 +136,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _parse_params(items: list[str]) -> dict[str, str]:
+    from kg.api import ParameterError
+
     params: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -132,31 +147,68 @@ def _parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
+def _say(console: Console, kind: str, message: str) -> None:
+    """``kind: message`` on the console, the kind in colour on a terminal, the text as is."""
+    from rich.text import Text
+
+    style = "bold red" if kind == "error" else "bold yellow"
+    console.print(Text.assemble((f"{kind}:", style), " ", message))
+
+
 def _query(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from kg.api import KnowledgeGraph, ParameterError, default_graph_files
+    from kg.engine import ResultTooLarge
+    from kg.export import atomic_write
+    from kg.resolve import ResolveError
+    from kg.results import GRAPH_FORMATS, ROW_FORMATS
+    from kg.sandbox import isolate_network
+    from kg.sparql import QueryError, QueryRefused
+    from kg.terms import UnknownTermWarning, explain_syntax_error
+
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     files = args.graph or default_graph_files()
+    query: str | Path = ""
+    graph: KnowledgeGraph | None = None
     try:
-        query: str | Path = sys.stdin.read() if args.query == "-" else args.query
+        query = sys.stdin.read() if args.query == "-" else args.query
         graph = KnowledgeGraph.load(*files)
         # the query may come from anywhere (a pipe, a file someone sent): from here on
         # this process cannot reach any host, whatever the text makes the engine try
         isolate_network()
-        result = graph.query(query, _parse_params(args.param), max_results=args.max_results)
+        with warnings.catch_warnings():  # printed below from result.warnings
+            warnings.simplefilter("ignore", UnknownTermWarning)
+            result = graph.query(query, _parse_params(args.param), max_results=args.max_results)
+        for message in result.warnings:
+            _say(errors, "warning", message)
         fmt = args.format
         if result.graph is not None and fmt in ROW_FORMATS:
             fmt = "jsonld" if fmt == "json" else "turtle"
         elif result.graph is None and fmt in GRAPH_FORMATS:
-            errors.print(f"error: {fmt} is for CONSTRUCT/DESCRIBE; this is a {result.form} query")
+            _say(errors, "error", f"{fmt} is for CONSTRUCT/DESCRIBE; this is a {result.form} query")
             return 2
-        body = result.serialize(fmt)
+        if fmt == "table" and result.form == "SELECT":
+            labels = {} if args.iris else graph.labels(result.unnamed_iris())
+            if not args.out:
+                console = Console(highlight=False)
+                console.print(result.rich_view(console.width, labels))
+                return 0
+            body = result.text_table(labels=labels).encode()
+        else:
+            body = result.serialize(fmt)
     except QueryError as error:
-        errors.print(f"error: bad query: {error}")
+        # graph.query has explained it already; anything else is explained here
+        text = query if isinstance(query, str) else ""
+        prefixes = graph.prefixes if graph is not None else {}
+        explained = explain_syntax_error(error, text, prefixes)
+        _say(errors, "error", f"bad query: {explained}")
         return 2
     except (QueryRefused, ParameterError, ResolveError, ResultTooLarge) as error:
-        errors.print(f"error: {error}")
+        _say(errors, "error", str(error))
         return 2
     except (FileNotFoundError, ValueError) as error:
-        errors.print(f"error: {error}")
+        _say(errors, "error", str(error))
         return 1
     if args.out:
         atomic_write(args.out, body)
@@ -167,6 +219,7 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from kg.api import default_graph_files
     from kg.endpoint import EndpointSettings, create_app
     from kg.serving import serve
     from kg.workers import WorkerPool

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -19,9 +20,13 @@ import rdflib
 from rdflib.term import Node
 
 from kg.engine import Outcome, Term, to_rdflib
+from kg.terms import shorten
 
 if TYPE_CHECKING:
     import pandas
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
 __all__ = ["GRAPH_FORMATS", "ROW_FORMATS", "QueryResult", "compact"]
 
@@ -121,25 +126,40 @@ def _used_prefixes(triples: list[ox.Triple], prefixes: dict[str, str]) -> dict[s
     return used
 
 
-def compact(term: Node | None, prefixes: dict[str, str]) -> str:
-    """A short human form: CURIE for IRIs under a known prefix, the lexical form otherwise."""
+def compact(term: Node | None, prefixes: Mapping[str, str]) -> str:
+    """A short form that pastes back into a query: ``cdek:Drug``, ``<https://...>``, ``_:b1``.
+
+    An IRI is a prefixed name when its local part is a plain SPARQL ``PN_LOCAL`` (no
+    escapes), else the full ``<IRI>``; a literal is its lexical form.
+    """
     if term is None:
         return ""
     if isinstance(term, rdflib.URIRef):
-        text = str(term)
-        for prefix, namespace in prefixes.items():
-            if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace) :]}"
-        return text
+        return shorten(str(term), prefixes)
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
     return str(term)
+
+
+def _cell(term: Node | None, prefixes: Mapping[str, str], labels: Mapping[str, str]) -> str:
+    """A table cell: the label of an IRI that has no short name (when given), else compact."""
+    text = compact(term, prefixes)
+    if labels and isinstance(term, rdflib.URIRef) and text.startswith("<"):
+        return labels.get(str(term), text)
+    return text
 
 
 @dataclass
 class QueryResult:
-    """The answer to one query, with ``prefixes`` used to shorten IRIs for display."""
+    """The answer to one query, with ``prefixes`` used to shorten IRIs for display.
+
+    ``warnings`` are problems found in the query text that did not stop it, such as an
+    ontology term the ontology does not define (which matches nothing).
+    """
 
     outcome: Outcome
     prefixes: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def form(self) -> str:
@@ -245,8 +265,19 @@ class QueryResult:
         lines += ["\t".join(_tsv_term(term) for term in row) for row in self.outcome.rows]
         return ("\n".join(lines) + "\n").encode()
 
+    def text(self, fmt: str = "table") -> str:
+        """The result in ``fmt`` as text (``serialize`` gives the same as UTF-8 bytes).
+
+        ``result.text("csv")``, ``result.text("json")``, ``result.text("turtle")``...
+        """
+        return self.serialize(fmt).decode("utf-8")
+
     def serialize(self, fmt: str) -> bytes:
-        """The result in ``fmt``: a name of ROW_FORMATS or, for graphs, GRAPH_FORMATS."""
+        """The result in ``fmt`` as UTF-8 bytes, ready to write to a file or a socket.
+
+        ``fmt`` is a name of ROW_FORMATS or, for graphs, GRAPH_FORMATS; :meth:`text` gives
+        the same as a string.
+        """
         if self.form in ("CONSTRUCT", "DESCRIBE"):
             return self._serialize_graph(fmt)
         writer = {
@@ -278,11 +309,29 @@ class QueryResult:
             f"{fmt!r} is not a graph format (CONSTRUCT/DESCRIBE give {', '.join(GRAPH_FORMATS)})"
         )
 
-    def text_table(self, *, markdown: bool = False) -> str:
-        """A plain table (or a Markdown one) with CURIEs for known IRIs."""
+    def unnamed_iris(self) -> set[str]:
+        """The IRIs in the rows that have no short prefixed name (tables show ``<IRI>``)."""
+        return {
+            str(term)
+            for row in self.rows
+            for term in row.values()
+            if isinstance(term, rdflib.URIRef) and shorten(str(term), self.prefixes)[0] == "<"
+        }
+
+    def cells(self, labels: Mapping[str, str] | None = None) -> list[list[str]]:
+        """SELECT rows as display strings (see :func:`compact`).
+
+        ``labels`` maps IRIs to names (:meth:`kg.api.KnowledgeGraph.labels`): an IRI that
+        has no short prefixed name is shown by its name instead.
+        """
+        labels = labels or {}
+        return [[_cell(row[v], self.prefixes, labels) for v in self.variables] for row in self.rows]
+
+    def text_table(self, *, markdown: bool = False, labels: Mapping[str, str] | None = None) -> str:
+        """A plain table (or a Markdown one) whose IRIs paste back into a query."""
         if self.form == "ASK":
             return f"{'yes' if self.boolean else 'no'}\n"
-        cells = [[compact(row[v], self.prefixes) for v in self.variables] for row in self.rows]
+        cells = self.cells(labels)
         if markdown:
 
             def esc(text: str) -> str:
@@ -303,3 +352,87 @@ class QueryResult:
         out += [line(row) for row in cells]
         out.append(f"({len(cells)} rows)")
         return "\n".join(out) + "\n"
+
+    def rich_view(self, width: int, labels: Mapping[str, str] | None = None) -> RenderableType:
+        """What ``kg query`` prints on a console ``width`` characters wide.
+
+        A table whose cells wrap (:meth:`rich_table`) when its columns fit at a readable
+        width (up to 10 characters each, or the header's length), else one block of
+        ``name  value`` lines per row, like psql's expanded display, which fits any width.
+        ASK gives yes or no.
+        """
+        from rich.console import Group
+        from rich.text import Text
+
+        if self.form == "ASK":
+            return Text("yes" if self.boolean else "no")
+        shown, _ = self._shown_columns()
+        cells = self.cells(labels)
+        needed = 2 * (len(shown) - 1)  # the gaps between columns
+        for i in shown:
+            header = len(self.variables[i])
+            widest = max([header] + [len(row[i]) for row in cells])
+            needed += min(widest, max(10, header))
+        body = self.rich_table(labels) if needed <= width or not cells else self._records(labels)
+        return Group(body, Text(self._caption()))
+
+    def _shown_columns(self) -> tuple[list[int], list[str]]:
+        """Indices of the variables with a value in some row, and the names of the others."""
+        shown = [
+            i for i, v in enumerate(self.variables) if any(row[v] is not None for row in self.rows)
+        ] or list(range(len(self.variables)))
+        return shown, [v for i, v in enumerate(self.variables) if i not in shown]
+
+    def _caption(self) -> str:
+        empty = self._shown_columns()[1]
+        caption = f"({len(self.rows)} rows"
+        if empty:
+            caption += f"; no values for {', '.join(empty)}"
+        return caption + ")"
+
+    def _styled_cells(self, labels: Mapping[str, str] | None) -> list[list[Text]]:
+        """Display cells as rich Text; names that stand for IRIs are in italics."""
+        from rich.text import Text
+
+        labels = labels or {}
+        out = []
+        for row in self.rows:
+            line = []
+            for v in self.variables:
+                term = row[v]
+                text = _cell(term, self.prefixes, labels)
+                named = isinstance(term, rdflib.URIRef) and text != compact(term, self.prefixes)
+                line.append(Text(text, style="italic" if named else ""))
+            out.append(line)
+        return out
+
+    def _records(self, labels: Mapping[str, str] | None) -> Table:
+        """One block of ``name  value`` lines per row (unbound values left out)."""
+        from rich.table import Table
+        from rich.text import Text
+
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column(overflow="fold")
+        for n, row in enumerate(self._styled_cells(labels), 1):
+            grid.add_row(Text(f"-[ row {n} ]-", style="dim"), "")
+            for name, cell in zip(self.variables, row, strict=True):
+                if cell.plain:
+                    grid.add_row(name, cell)
+        return grid
+
+    def rich_table(self, labels: Mapping[str, str] | None = None) -> Table:
+        """A rich table whose cells wrap to fit the console's width.
+
+        Columns with no value in any row are left out; names from ``labels`` are in italics.
+        """
+        from rich import box
+        from rich.table import Table
+
+        shown, _ = self._shown_columns()
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for i in shown:
+            table.add_column(self.variables[i], overflow="fold")
+        for row in self._styled_cells(labels):
+            table.add_row(*(row[i] for i in shown))
+        return table
