@@ -1,4 +1,8 @@
-"""``kg validate``, ``kg reason`` and ``kg export``: checks and bulk exports of a built graph."""
+"""``kg validate``, ``kg reason`` and ``kg export``: checks and bulk exports of a built graph.
+
+Registering the commands imports nothing heavy; rdflib, pyshacl and owlready2 load in the
+handlers (``kg --help`` stays fast).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-
-from rdflib import RDF, Graph
+from typing import TYPE_CHECKING
 
 from kg import paths
-from kg.export import atomic_write, load_context, to_jsonld, to_ntriples, to_turtle
-from kg.graphfile import GraphFileError, add_graph_option, load_graph
-from kg.iris import base_from_env
+from kg.cli import base_default, counted
+from kg.graphfile import GraphFileError, add_graph_option, load_graph, stale_note
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 __all__ = ["register"]
 
@@ -28,21 +33,31 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     reason = commands.add_parser("reason", help="run the OWL reasoner, print what it inferred")
     add_graph_option(reason)
-    reason.add_argument("--engine", choices=("auto", "hermit", "owlrl"), default="auto")
+    reason.add_argument(
+        "--engine",
+        choices=("auto", "hermit", "owlrl"),
+        default="auto",
+        help="HermiT (needs Java), OWL 2 RL rules, or auto (HermiT when Java is installed)",
+    )
     reason.add_argument("--out", type=Path, default=None, help="write the inferred triples here")
     reason.set_defaults(func=_reason)
 
     export = commands.add_parser("export", help="write KGX, N-Quads, JSON-LD, N-Triples or Turtle")
     add_graph_option(export)
-    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument("--format", choices=FORMATS, required=True, help="what to write")
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     export.add_argument(
         "--inferred",
         type=Path,
         default=None,
-        help="inferred triples (default: inferred.ttl beside the graph; reasoned if missing)",
+        help="inferred triples (default: inferred.ttl beside the graph; reasoned now if it is "
+        "missing or marked stale by a build with --reasoner none)",
     )
-    export.add_argument("--base", default=base_from_env(), help="base of the named graph IRIs")
+    export.add_argument(
+        "--base",
+        default=base_default(),
+        help="base of the named graph IRIs (or set $KG_BASE_IRI)",
+    )
     export.add_argument(
         "--check", action="store_true", help="with --format kgx: run the kgx validator"
     )
@@ -72,11 +87,15 @@ def _validate(args: argparse.Namespace) -> int:
     for item in report.warnings:
         print(f"warning: {item}")
     bad = len(problems) + len(report.violations)
-    print(f"{bad} violations, {len(report.warnings)} warnings in {args.graph}")
+    warnings = counted(len(report.warnings), "warning")
+    print(f"{counted(bad, 'violation')}, {warnings} in {args.graph}")
     return 1 if bad else 0
 
 
 def _reason(args: argparse.Namespace) -> int:
+    from rdflib import RDF
+
+    from kg.export import atomic_write, to_turtle
     from kg.reason import reason
 
     try:
@@ -91,7 +110,8 @@ def _reason(args: argparse.Namespace) -> int:
     if not result.consistent:
         return 1
     counts = Counter(str(o).rsplit("#", 1)[-1] for o in result.inferred.objects(None, RDF.type))
-    print(f"{result.engine}: {len(result.inferred)} inferred triples in {result.seconds:.1f} s")
+    inferred = counted(len(result.inferred), "inferred triple")
+    print(f"{result.engine}: consistent; {inferred} in {result.seconds:.1f} s")
     for name, n in sorted(counts.items()):
         print(f"  {name}: {n}")
     if args.out:
@@ -102,6 +122,8 @@ def _reason(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from rdflib import Graph
+
     try:
         graph = load_graph(args.graph)
         inferred = _inferred(args, graph) if args.format in ("kgx", "nquads") else Graph()
@@ -117,17 +139,23 @@ def _export(args: argparse.Namespace) -> int:
 
 def _inferred(args: argparse.Namespace, graph: Graph) -> Graph:
     path = args.inferred or args.graph.with_name("inferred.ttl")
-    if path.is_file():
+    stale = stale_note(path) if path.is_file() else None
+    if path.is_file() and (stale is None or args.inferred):
+        if stale is not None:
+            print(f"warning: {path} is marked stale: {stale}", file=sys.stderr)
         return load_graph(path)
     if args.inferred:
         raise GraphFileError(f"{path}: no such file")
     from kg.reason import reason
 
-    print(f"note: {path} not found; reasoning now", file=sys.stderr)
+    why = "is marked stale (built with --reasoner none)" if stale is not None else "not found"
+    print(f"note: {path} {why}; reasoning now", file=sys.stderr)
     return reason(graph).inferred
 
 
 def _write(fmt: str, graph: Graph, inferred: Graph, out: Path, base: str) -> list[Path]:
+    from kg.export import atomic_write, to_jsonld, to_ntriples, to_turtle
+
     if fmt == "kgx":
         from kg.kgx import write_kgx
 
@@ -148,6 +176,8 @@ def _write(fmt: str, graph: Graph, inferred: Graph, out: Path, base: str) -> lis
 
 
 def _context() -> dict:
+    from kg.export import load_context
+
     return load_context(paths.ONTOLOGY / "context.jsonld")
 
 
@@ -162,5 +192,16 @@ def _check_kgx(nodes: Path, edges: Path) -> int:
     for level, kinds in sorted(errors.items()):
         for kind, messages in sorted(kinds.items()):
             print(f"kgx {level} {kind}: {messages}")
-    print(f"kgx validate (Biolink {report['biolink_version']}): {len(errors)} problem levels")
+    print(f"kgx validate (Biolink {report['biolink_version']}): {_kgx_tally(errors)}")
     return 1 if errors.get("ERROR") else 0
+
+
+def _kgx_tally(errors: dict) -> str:
+    """``no problems`` or ``2 errors, 1 warning`` (each message of each kind counts once)."""
+    counts = []
+    for level, kinds in sorted(errors.items()):
+        n = sum(
+            len(messages) if isinstance(messages, dict | list) else 1 for messages in kinds.values()
+        )
+        counts.append(counted(n, level.lower()))
+    return ", ".join(counts) if counts else "no problems"

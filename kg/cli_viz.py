@@ -1,4 +1,8 @@
-"""``kg viz``, ``kg paths`` and ``kg stats``: views and network analytics of the built graph."""
+"""``kg viz``, ``kg paths`` and ``kg stats``: views and network analytics of the built graph.
+
+Registering the commands imports nothing heavy; rdflib, networkx, pyvis and rich load in the
+handlers (``kg --help`` stays fast).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,15 @@ import json
 import re
 import sys
 from pathlib import Path
-
-from rdflib import Graph
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from kg import paths
 from kg.graphfile import add_graph_option, load_graph
-from kg.network import entity_graph, find_node, mechanism_paths, project, stats
-from kg.viz import View, disease_view, drug_view, query_view, study_view, whole_view, write_view
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from kg.viz import View
 
 __all__ = ["register"]
 
@@ -40,6 +44,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 def _query_view(graph: Graph, args: argparse.Namespace) -> View:
     from kg.api import KnowledgeGraph  # the query engine loads only for --query
+    from kg.viz import query_view
 
     result = KnowledgeGraph.load(args.graph).query(args.query, _params(args.param))
     title = args.query if len(args.query) <= 60 else "ad-hoc query"
@@ -47,6 +52,8 @@ def _query_view(graph: Graph, args: argparse.Namespace) -> View:
 
 
 def _choose_view(graph: Graph, args: argparse.Namespace) -> tuple[View, str]:
+    from kg.viz import disease_view, drug_view, study_view, whole_view
+
     if args.drug:
         return drug_view(graph, args.drug), f"drug-{_slug(args.drug)}"
     if args.study:
@@ -60,6 +67,8 @@ def _choose_view(graph: Graph, args: argparse.Namespace) -> tuple[View, str]:
 
 
 def _run_viz(args: argparse.Namespace) -> int:
+    from kg.viz import write_view
+
     try:
         graph = load_graph(args.graph)
         view, stem = _choose_view(graph, args)
@@ -73,6 +82,10 @@ def _run_viz(args: argparse.Namespace) -> int:
 
 
 def _run_paths(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from kg.network import entity_graph, find_node, mechanism_paths, project
+
     console = Console(highlight=False, soft_wrap=True)
     try:
         detail = project(load_graph(args.graph))
@@ -101,6 +114,11 @@ def _run_paths(args: argparse.Namespace) -> int:
 
 
 def _run_stats(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from kg.network import entity_graph, project, stats
+
     try:
         graph = load_graph(args.graph)
     except ValueError as error:
@@ -158,21 +176,29 @@ def register(commands: argparse._SubParsersAction) -> None:
     which.add_argument("--study", metavar="NAME", help="one study: arms, results, counts")
     which.add_argument("--disease", metavar="NAME", help="one disease: studies, drugs, genes")
     which.add_argument("--query", metavar="NAME", help="a canned query name, .rq file or SPARQL")
-    viz.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    viz.add_argument("--out", type=Path, default=paths.OUT, help="output folder (default: out/)")
-    viz.add_argument("-o", "--output", type=Path, help="the HTML file to write")
+    viz.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of the --query question; repeatable",
+    )
+    viz.add_argument("--out", type=Path, default=paths.OUT, help="output folder")
+    viz.add_argument(
+        "-o", "--output", type=Path, help="the HTML file to write (default: OUT/views/NAME.html)"
+    )
     viz.set_defaults(func=_run_viz)
 
     mech = commands.add_parser("paths", help="mechanism paths from a drug to a disease")
-    mech.add_argument("drug")
-    mech.add_argument("disease")
+    mech.add_argument("drug", help="the drug: its label, part of it, or its IRI")
+    mech.add_argument("disease", help="the disease: its label, part of it, or its IRI")
     add_graph_option(mech)
-    mech.add_argument("--max-hops", type=int, default=3)
+    mech.add_argument("--max-hops", type=int, default=3, help="longest path, in edges")
     mech.add_argument("--evidence", type=int, default=3, help="evidence lines shown per edge")
     mech.set_defaults(func=_run_paths)
 
     st = commands.add_parser("stats", help="counts, centralities and components")
     add_graph_option(st)
-    st.add_argument("--top", type=int, default=10)
+    st.add_argument("--top", type=int, default=10, help="entities listed per centrality")
     st.add_argument("--json", action="store_true", help="print JSON")
     st.set_defaults(func=_run_stats)

@@ -6,18 +6,47 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph
+if TYPE_CHECKING:  # rdflib loads only when a graph is serialised: `kg query` imports this module
+    from rdflib import Graph
 
-__all__ = ["atomic_write", "load_context", "to_jsonld", "to_ntriples", "to_turtle", "write_all"]
+__all__ = [
+    "atomic_write",
+    "load_context",
+    "to_jsonld",
+    "to_ntriples",
+    "to_turtle",
+    "umask",
+    "write_all",
+]
+
+
+def umask() -> int:
+    """The process's file-creation mask, read without changing it where the system allows."""
+    try:  # Linux: reading it back with os.umask() would change it for other threads meanwhile
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half."""
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
+
+    The file gets the permissions of any newly created file (0666 less the umask: 0644 under
+    the usual 022), not the 0600 of the temporary file it is renamed from.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # not on Windows, where mkstemp's mode means nothing anyway
+            os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import shutil
 import time
@@ -23,6 +24,7 @@ __all__ = [
     "DEFINED_CLASSES",
     "Inconsistency",
     "ReasoningResult",
+    "cache_folder",
     "explain_inconsistency",
     "java_available",
     "kinase_types",
@@ -80,6 +82,8 @@ class ReasoningResult:
     seconds: float
     inconsistencies: list[Inconsistency] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reused: bool = False
+    """HermiT did not run: an earlier answer to the same input was reused (see cache_folder)."""
 
     @property
     def consistent(self) -> bool:
@@ -223,7 +227,7 @@ def _hermit(graph: Graph, ontology: Graph) -> ReasoningResult:
     whole = _tbox(ontology, definitions=False) + _abox(
         data, ontology, subjects=None, predicates=None
     )
-    inferred, failure = _run_hermit(whole, property_values=False)
+    inferred, failure, reused = _run_hermit(whole, property_values=False)
     if failure is not None:
         return ReasoningResult(Graph(), "hermit", 0.0, _inconsistencies(data, ontology, failure))
     # the slice: the told and the just-inferred types of the classes the definitions read
@@ -239,10 +243,12 @@ def _hermit(graph: Graph, ontology: Graph) -> ReasoningResult:
     part = _tbox(ontology, definitions=True) + _abox(
         types + values, ontology, subjects=sliced, predicates=set(_SLICE_PROPERTIES)
     )
-    more, failure = _run_hermit(part, property_values=True)
+    more, failure, reused_too = _run_hermit(part, property_values=True)
     if failure is not None:
         return ReasoningResult(Graph(), "hermit", 0.0, _inconsistencies(data, ontology, failure))
-    return ReasoningResult(_new_facts(types + more, data, ontology), "hermit", 0.0)
+    result = ReasoningResult(_new_facts(types + more, data, ontology), "hermit", 0.0)
+    result.reused = reused and reused_too
+    return result
 
 
 def _with_kinases(graph: Graph) -> Graph:
@@ -252,27 +258,102 @@ def _with_kinases(graph: Graph) -> Graph:
 
 
 # Reasoning is a pure function of its input: a process keeps the last few answers, so that
-# rebuilding an unchanged graph (tests, a watch loop) does not start Java again.
+# rebuilding an unchanged graph (tests, a watch loop) does not start Java again; and a folder
+# keeps the last few dozen, so that the next `kg build` of the same graph does not either.
 _CACHE: dict[str, tuple[Graph, str | None]] = {}
 _CACHE_SIZE = 8
+_DISK_CACHE_SIZE = 64
 
 
-def _run_hermit(owl: Graph, *, property_values: bool) -> tuple[Graph, str | None]:
-    """Run HermiT on ``owl`` in a fresh World; the inferred triples, or the reason it failed."""
+def cache_folder() -> Path | None:
+    """Where HermiT's answers persist between processes; ``None`` when that is turned off.
+
+    ``$KG_CACHE_DIR/reasoner`` if set (``off`` turns it off), else the user cache folder
+    (``$XDG_CACHE_HOME/cdekg/reasoner``, by default ``~/.cache/cdekg/reasoner``).
+    """
+    configured = os.environ.get("KG_CACHE_DIR", "")
+    if configured.lower() in ("off", "0", "none"):
+        return None
+    if configured:
+        return Path(configured) / "reasoner"
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "cdekg" / "reasoner"
+
+
+def _run_hermit(owl: Graph, *, property_values: bool) -> tuple[Graph, str | None, bool]:
+    """Run HermiT on ``owl`` in a fresh World: the inferred triples, or the reason it failed,
+    and whether an earlier answer was reused instead."""
     data = owl.serialize(format="nt", encoding="utf-8")
     key = _digest(data, property_values)
+    reused = True
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _hermit_world(data, property_values)
+        found = _read_cached(key)
+        if found is None:
+            found, reused = _hermit_world(data, property_values), False
+            _write_cached(key, *found)
+        _CACHE[key] = found
     inferred, failure = _CACHE[key]
-    return Graph() + inferred, failure
+    return Graph() + inferred, failure, reused
 
 
 def _digest(ntriples: bytes, property_values: bool) -> str:
-    """Content key of an N-Triples document, blind to blank-node labels."""
+    """Content key of an N-Triples document, blind to blank-node labels.
+
+    The owlready2 version (which fixes the HermiT jar) is part of it: a new reasoner answers
+    afresh.
+    """
     lines = sorted(re.sub(rb"_:\S+", b"_:", line) for line in ntriples.splitlines())
-    return hashlib.sha256(b"\n".join(lines) + bytes([property_values])).hexdigest()
+    engine = f"owlready2 {_owlready_version()}".encode()
+    return hashlib.sha256(b"\n".join([engine, *lines]) + bytes([property_values])).hexdigest()
+
+
+def _owlready_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("owlready2")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _read_cached(key: str) -> tuple[Graph, str | None] | None:
+    folder = cache_folder()
+    if folder is None:
+        return None
+    answer, failure = folder / f"{key}.nt", folder / f"{key}.failure"
+    try:
+        if failure.is_file():
+            return Graph(), failure.read_text(encoding="utf-8")
+        if answer.is_file():
+            inferred = Graph().parse(data=answer.read_text(encoding="utf-8"), format="nt")
+            os.utime(answer)  # recently used: pruned last
+            return inferred, None
+    except (OSError, ValueError, SyntaxError):  # unreadable: answer afresh and rewrite it
+        return None
+    return None
+
+
+def _write_cached(key: str, inferred: Graph, failure: str | None) -> None:
+    from kg.export import atomic_write
+
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        if failure is not None:
+            atomic_write(folder / f"{key}.failure", failure.encode("utf-8"))
+        else:
+            atomic_write(folder / f"{key}.nt", inferred.serialize(format="nt", encoding="utf-8"))
+        entries = sorted(
+            (p for p in folder.iterdir() if p.suffix in (".nt", ".failure")),
+            key=lambda p: p.stat().st_mtime,
+        )
+        for old in entries[:-_DISK_CACHE_SIZE]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a read-only home, a full disk: the cache is only a shortcut
+        pass
 
 
 def _hermit_world(data: bytes, property_values: bool) -> tuple[Graph, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,19 @@ import pytest
 from kg import paths
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import BuildReport, run_build
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reasoner_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder of HermiT answers for the session and the ``kg`` processes it starts.
+
+    Builds in a subprocess then reuse what the session's builds reasoned; a fresh folder keeps
+    the run hermetic (the user's own cache is neither read nor filled).
+    """
+    folder = tmp_path_factory.mktemp("kg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KG_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

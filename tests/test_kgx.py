@@ -93,6 +93,7 @@ def test_the_kgx_validator_accepts_the_export(kgx_files) -> None:
     assert report["biolink_version"].startswith("4.")
 
 
+@pytest.mark.slow  # the real kgx validator in a subprocess: 3-7 s
 @needs_kgx
 def test_the_kgx_validator_rejects_a_broken_export(kgx_files, tmp_path: Path) -> None:
     nodes = tmp_path / "nodes.tsv"
@@ -102,6 +103,7 @@ def test_the_kgx_validator_rejects_a_broken_export(kgx_files, tmp_path: Path) ->
     assert report["errors"].get("ERROR"), report
 
 
+@pytest.mark.slow  # the real kgx validator in a subprocess: 3-7 s
 @needs_kgx
 def test_kg_export_kgx_with_check(seed_build, tmp_path: Path) -> None:
     graph = str(seed_build.outputs["turtle"])
