@@ -44,6 +44,7 @@ _LABELS = """SELECT ?node ?acronym ?label WHERE {{
 }}"""
 _LABELS_AT_ONCE = 500
 ONTOLOGY_GRAPH = "https://w3id.org/cdekg/ontology"
+_HAS_ONTOLOGY = f"ASK {{ <{ONTOLOGY_GRAPH}> a <http://www.w3.org/2002/07/owl#Ontology> }}"
 
 
 class ParameterError(ValueError):
@@ -78,7 +79,9 @@ class KnowledgeGraph:
     def __init__(
         self, engine: Engine, queries: Path = paths.QUERIES, *, ontology: bool = True
     ) -> None:
-        if ontology:  # class, property and statistic labels live there
+        # class, property and statistic labels live in the ontology; added once only, or
+        # the union of graphs would give every ontology row twice
+        if ontology and not engine.run(_HAS_ONTOLOGY).boolean:
             engine.add_file(paths.ONTOLOGY / "cdek.ttl", graph=ONTOLOGY_GRAPH)
         self.engine = engine
         self.queries_folder = queries

@@ -358,3 +358,11 @@ def test_query_errors_are_coloured_on_a_terminal_and_plain_in_a_pipe(
     coloured, plain = run({"FORCE_COLOR": "1"}), run({})
     assert "\x1b[" in coloured and "error:" in coloured
     assert plain.startswith("error: bad query:") and "\x1b[" not in plain
+
+
+def test_loading_the_ontology_itself_gives_each_row_once() -> None:
+    from kg import paths
+
+    graph = KnowledgeGraph.load(paths.ONTOLOGY / "cdek.ttl")
+    rows = graph.query("SELECT ?l WHERE { cdek:Drug rdfs:label ?l }").rows
+    assert len(rows) == 1 and len(graph) == len(rdflib.Graph().parse(paths.ONTOLOGY / "cdek.ttl"))
