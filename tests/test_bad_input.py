@@ -44,7 +44,8 @@ def _write(folder: Path, name: str, body: str) -> Path:
 
 
 def _build(folder: Path):
-    return run_build(sources=[folder], out=None, base=DEFAULT_BASE)
+    """Build with ``folder`` added; no reasoning: these tests are about reading records."""
+    return run_build(sources=[folder], out=None, base=DEFAULT_BASE, reasoner=None)
 
 
 def test_bad_yaml_names_the_file_and_others_still_build(tmp_path: Path) -> None:
@@ -132,6 +133,8 @@ def test_command_exits_non_zero_and_still_writes(tmp_path: Path) -> None:
             "--out",
             str(out),
             "--quiet",
+            "--reasoner",
+            "none",
         ],
         capture_output=True,
         text=True,
