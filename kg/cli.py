@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg import __version__, paths
+from kg.paths import DEFAULT_BASE as _DEFAULT_BASE  # noqa: F401 - kept for callers
+from kg.paths import base_from_env
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
     from kg.pipeline import BuildReport
 
 __all__ = ["HelpFormatter", "base_default", "build_main", "counted", "main", "make_parser"]
-
-# kg.iris.DEFAULT_BASE, which cannot be imported here without rdflib (a test keeps them equal)
-_DEFAULT_BASE = "https://w3id.org/cdekg/resource/"
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -60,8 +58,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def base_default() -> str:
-    """``$KG_BASE_IRI``, else the default base of minted IRIs (as :func:`kg.iris.base_from_env`)."""
-    return os.environ.get("KG_BASE_IRI") or _DEFAULT_BASE
+    """``$KG_BASE_IRI``, else the default base of minted IRIs."""
+    return base_from_env()
 
 
 def _build_parser(parser: argparse.ArgumentParser) -> None:

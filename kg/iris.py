@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from rdflib import URIRef
 
 from kg.normalize import slug
+from kg.paths import DEFAULT_BASE, base_from_env
 
 __all__ = ["DEFAULT_BASE", "Minter", "base_from_env"]
-
-DEFAULT_BASE = "https://w3id.org/cdekg/resource/"
-
-
-def base_from_env() -> str:
-    """The base namespace: ``$KG_BASE_IRI`` or :data:`DEFAULT_BASE`."""
-    return os.environ.get("KG_BASE_IRI") or DEFAULT_BASE
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["DATA", "ONTOLOGY", "OUT", "PACKAGE", "QUERIES", "RECORDS", "ROOT", "SEEDS"]
+__all__ = [
+    "DATA",
+    "DEFAULT_BASE",
+    "ONTOLOGY",
+    "OUT",
+    "PACKAGE",
+    "QUERIES",
+    "RECORDS",
+    "ROOT",
+    "SEEDS",
+    "base_from_env",
+]
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -15,3 +27,11 @@ ONTOLOGY = PACKAGE / "ontology" if (PACKAGE / "ontology").is_dir() else ROOT / "
 QUERIES = PACKAGE / "queries" if (PACKAGE / "queries").is_dir() else ROOT / "queries"
 SEEDS = ROOT.parent / "shared" / "seeds"
 OUT = Path("out")
+
+# the namespace of minted IRIs (kg.iris), here so that the command line reads it without rdflib
+DEFAULT_BASE = "https://w3id.org/cdekg/resource/"
+
+
+def base_from_env() -> str:
+    """The base namespace: ``$KG_BASE_IRI`` or :data:`DEFAULT_BASE`."""
+    return os.environ.get("KG_BASE_IRI") or DEFAULT_BASE

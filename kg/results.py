@@ -8,7 +8,6 @@ written by pyoxigraph (Turtle, N-Triples, RDF/XML) or rdflib (JSON-LD with our c
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +19,7 @@ import rdflib
 from rdflib.term import Node
 
 from kg.engine import Outcome, Term, to_rdflib
-from kg.terms import shorten
+from kg.terms import is_plain_local, shorten
 
 if TYPE_CHECKING:
     import pandas
@@ -51,7 +50,6 @@ _OX_GRAPH = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 _QUOTE = {'"': "&quot;"}
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -121,7 +119,7 @@ def _used_prefixes(triples: list[ox.Triple], prefixes: dict[str, str]) -> dict[s
     used = {}
     for prefix, namespace in prefixes.items():
         locals_ = [iri[len(namespace) :] for iri in iris if iri.startswith(namespace)]
-        if locals_ and all(_PLAIN_LOCAL.fullmatch(name) for name in locals_):
+        if locals_ and all(is_plain_local(name) for name in locals_):
             used[prefix] = namespace
     return used
 

@@ -62,14 +62,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._arm()
 
 
-def _loop() -> str:
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        return "asyncio"
-    return "uvloop"
-
-
 def serve(
     app: Any,
     host: str,
@@ -85,7 +77,7 @@ def serve(
     config = uvicorn.Config(
         app,
         http=protocol,
-        loop=_loop(),
+        loop="auto",  # uvloop when installed
         timeout_keep_alive=keep_alive,
         log_level="warning",
         access_log=False,
