@@ -45,6 +45,19 @@ _STATISTIC = {
     "minimum": CDEK.Minimum,
     "difference": CDEK.Difference,
 }
+_METHOD = {
+    "cox-ph": CDEK.CoxProportionalHazards,
+    "stratified-cox-ph": CDEK.StratifiedCoxProportionalHazards,
+    "log-rank": CDEK.LogRankTest,
+    "stratified-log-rank": CDEK.StratifiedLogRankTest,
+    "kaplan-meier": CDEK.KaplanMeier,
+    "cmh": CDEK.CochranMantelHaenszel,
+    "ancova": CDEK.Ancova,
+    "exact-binomial": CDEK.ExactBinomial,
+    "fisher-exact": CDEK.FisherExactTest,
+    "chi-square": CDEK.ChiSquareTest,
+}
+_VALENCE = {"harmful": CDEK.HarmfulEvent, "beneficial": CDEK.BeneficialEvent}
 _STUDY_CLASS = {
     "randomized-controlled-trial": CDEK.RandomizedControlledTrial,
     "registry": CDEK.RegistryStudy,
@@ -243,7 +256,9 @@ class _Builder:
             self._entity(m.ae_term(term.key), CDEK.AdverseEventTerm, term, term.synonyms)
         for endpoint in c.endpoints.values():
             names = [*endpoint.synonyms, *filter(None, [endpoint.abbreviation])]
-            self._entity(m.endpoint(endpoint.key), CDEK.Endpoint, endpoint, names)
+            node = self._entity(m.endpoint(endpoint.key), CDEK.Endpoint, endpoint, names)
+            if endpoint.event:
+                self.add(node, CDEK.eventValence, _VALENCE[endpoint.event])
 
     def _entity(self, node: URIRef, cls: URIRef, entity: Any, names: list[str]) -> URIRef:
         self.add(node, RDF.type, cls)
@@ -561,6 +576,8 @@ class _Builder:
         self.add(node, CDEK.timeUnit, r.time_unit)
         self.add(node, CDEK.analysisPopulation, r.population)
         self.add(node, CDEK.assessment, v["assessment"])
+        self.add(node, CDEK.analysisMethod, _METHOD.get(v["method"]))
+        self.add(node, CDEK.sidedness, v["sides"])
 
     def _emit_adverse_event(self, node: URIRef, r: AdverseEventRecord, v: dict[str, Any]) -> None:
         study = self.mint.study(r.study)
@@ -690,6 +707,8 @@ def _outcome_values(r: OutcomeRecord) -> dict[str, Any]:
         "count": r.count,
         "denominator": r.denominator,
         "assessment": r.assessment,
+        "method": r.method,
+        "sides": r.sides,
     }
 
 

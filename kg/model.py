@@ -399,6 +399,9 @@ class Endpoint(_Entity):
     """What a result measures: PFS, OS, ORR, a count of progressions..."""
 
     abbreviation: str | None = None
+    # whether the event the endpoint counts is bad for the patient (progression, death) or good
+    # (a response); it decides which side of 1 a ratio of the event favours the first arm
+    event: Literal["harmful", "beneficial"] | None = None
 
 
 class Entities(_Strict):
@@ -615,6 +618,25 @@ class OutcomeRecord(_Located):
     denominator: Count | None = None
     population: str | None = None
     assessment: str | None = None
+    method: (
+        Annotated[
+            Literal[
+                "cox-ph",
+                "stratified-cox-ph",
+                "log-rank",
+                "stratified-log-rank",
+                "kaplan-meier",
+                "cmh",
+                "ancova",
+                "exact-binomial",
+                "fisher-exact",
+                "chi-square",
+            ],
+            _Choice(),
+        ]
+        | None
+    ) = None
+    sides: Literal[1, 2] | None = None  # of the p-value and interval, when the text says
 
     @model_validator(mode="after")
     def _consistent(self) -> OutcomeRecord:
@@ -632,6 +654,10 @@ class OutcomeRecord(_Located):
             raise ValueError("time_point and time_unit go together")
         if self.statistic == "hazard-ratio" and (self.arm is None or self.comparator is None):
             raise ValueError("a hazard ratio needs both arm and comparator")
+        if self.comparator is not None and self.comparator == self.arm:
+            raise ValueError("an arm cannot be compared with itself")
+        if self.sides is not None and self.p_value is None and self.ci is None:
+            raise ValueError("sides describes a p-value or an interval: give one")
         bounded = self.statistic in {"rate", "proportion"} and self.unit == "percent"
         if bounded and not Decimal(0) <= self.value.value <= Decimal(100):
             raise ValueError(f"a percentage must be within 0-100, got {self.value.value}")

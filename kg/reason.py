@@ -47,14 +47,19 @@ _SLICE_CLASSES = (
     CDEK.ComparativeResult,
     CDEK.AdverseEventResult,
     CDEK.StudyArm,
+    CDEK.Endpoint,
 )
 _SLICE_PROPERTIES = (
     CDEK.inhibits,
     CDEK.hasMember,
     CDEK.statistic,
     CDEK.resultArm,
+    CDEK.comparatorArm,
     CDEK.armRole,
+    CDEK.measuresEndpoint,
+    CDEK.eventValence,
     CDEK.ciUpper,
+    CDEK.ciLower,
     CDEK.percent,
 )
 _UNIPROT = "https://identifiers.org/uniprot:"

@@ -155,3 +155,22 @@ class CDEK(DefinedNamespace):
     Proportion: URIRef
     Minimum: URIRef
     Difference: URIRef
+
+    # comparisons: method, sidedness, endpoint valence
+    AnalysisMethod: URIRef
+    analysisMethod: URIRef
+    sidedness: URIRef
+    EventValence: URIRef
+    HarmfulEvent: URIRef
+    BeneficialEvent: URIRef
+    eventValence: URIRef
+    CoxProportionalHazards: URIRef
+    StratifiedCoxProportionalHazards: URIRef
+    LogRankTest: URIRef
+    StratifiedLogRankTest: URIRef
+    KaplanMeier: URIRef
+    CochranMantelHaenszel: URIRef
+    Ancova: URIRef
+    ExactBinomial: URIRef
+    FisherExactTest: URIRef
+    ChiSquareTest: URIRef

@@ -60,6 +60,10 @@ def _mini(ci_upper: str = "0.31") -> Graph:
     g.add((hr, CDEK.resultArm, exp))
     g.add((hr, CDEK.comparatorArm, ctl))
     g.add((hr, CDEK.ciUpper, Literal(ci_upper, datatype=XSD.decimal)))
+    pfs = m.endpoint("pfs")  # progression or death: a ratio below 1 favours the first arm
+    g.add((pfs, RDF.type, CDEK.Endpoint))
+    g.add((pfs, CDEK.eventValence, CDEK.HarmfulEvent))
+    g.add((hr, CDEK.measuresEndpoint, pfs))
     for key, percent in (("often", "73.0"), ("rare", "2.0")):
         ae = m.in_study("s", "adverse-event", key)
         g.add((ae, RDF.type, CDEK.AdverseEventResult))

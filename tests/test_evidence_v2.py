@@ -1,0 +1,149 @@
+"""Evidence model v2 (issue 10): each test breaks the graph the old way and shows the shape,
+the record model or the reasoner catching it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+
+from kg.iris import DEFAULT_BASE, Minter
+from kg.model import OutcomeRecord
+from kg.reason import java_available, reason
+from kg.validate import validate
+from kg.vocab import CDEK
+
+R = DEFAULT_BASE
+A = R + "study/alliance-a091105/"
+HR = URIRef(A + "result/pfs-hazard-ratio-sorafenib-vs-placebo")
+needs_java = pytest.mark.skipif(not java_available(), reason="HermiT needs Java (none on PATH)")
+
+
+def _copy(seed_build) -> Graph:
+    g = Graph()
+    for t in seed_build.result.graph:
+        g.add(t)
+    return g
+
+
+def _shapes_hit(g: Graph, shape: str, focus: URIRef) -> list[str]:
+    return [str(v) for v in validate(g).violations if v.shape == shape and v.focus == str(focus)]
+
+
+# -- 1. statistics: one value each, a direction, a method, sidedness, valence ------------------
+
+
+def test_the_seed_hazard_ratio_states_direction_method_and_sides(seed_build) -> None:
+    g = seed_build.result.graph
+    arm, ref = A + "arm/sorafenib", A + "arm/placebo"
+    assert g.value(HR, CDEK.resultArm) == URIRef(arm)
+    assert g.value(HR, CDEK.comparatorArm) == URIRef(ref)
+    assert g.value(HR, CDEK.analysisMethod) == CDEK.StratifiedCoxProportionalHazards
+    assert g.value(HR, CDEK.sidedness) == Literal(2)
+    pfs = g.value(HR, CDEK.measuresEndpoint)
+    assert g.value(pfs, CDEK.eventValence) == CDEK.HarmfulEvent
+
+
+def test_a_second_upper_bound_is_caught_by_the_shapes(seed_build) -> None:
+    g = _copy(seed_build)
+    g.add((HR, CDEK.ciUpper, Literal("1.4", datatype=XSD.decimal)))
+    assert _shapes_hit(g, "OneCiUpper", HR)
+
+
+def test_a_comparison_of_an_arm_with_itself_is_caught(seed_build) -> None:
+    g = _copy(seed_build)
+    g.set((HR, CDEK.comparatorArm, URIRef(A + "arm/sorafenib")))
+    assert [v for v in validate(g).violations if v.focus == str(HR)]
+
+
+def test_a_relation_outside_the_operators_is_caught(seed_build) -> None:
+    g = _copy(seed_build)
+    g.set((HR, CDEK.pValueRelation, Literal("about")))
+    assert _shapes_hit(g, "OnePValueRelation", HR)
+
+
+def _outcome(**changes: object) -> OutcomeRecord:
+    fields: dict[str, object] = {
+        "type": "outcome",
+        "study": "s",
+        "endpoint": "pfs",
+        "statistic": "hazard-ratio",
+        "arm": "a",
+        "comparator": "b",
+        "value": "0.5",
+        "unit": "ratio",
+        "ci": "0.3 to 0.8",
+        "ci_level": 95,
+        "p_value": "P=0.01",
+        "loc": {"section": "s", "span": [0, 1]},
+    }
+    fields.update(changes)
+    return OutcomeRecord.model_validate(fields)
+
+
+def test_records_name_method_and_sides_and_refuse_self_comparison() -> None:
+    r = _outcome(method="Stratified Cox PH", sides=2)
+    assert (r.method, r.sides) == ("stratified-cox-ph", 2)
+    with pytest.raises(ValidationError, match="compared with itself"):
+        _outcome(comparator="a")
+    with pytest.raises(ValidationError, match="sides"):
+        _outcome(ci=None, ci_level=None, p_value=None, sides=1)
+    with pytest.raises(ValidationError):
+        _outcome(method="eyeballing")
+    assert _outcome().value.value == Decimal("0.5")
+
+
+def _comparison(
+    *, valence: URIRef | None, low: str, high: str, first: str = "experimental"
+) -> tuple[Graph, URIRef]:
+    """A hazard ratio with its interval, first arm over reference arm, on one endpoint."""
+    g, m = Graph(), Minter()
+    study, exp, ctl = m.study("s"), m.arm("s", "exp"), m.arm("s", "ctl")
+    endpoint = m.endpoint("e")
+    g.add((study, RDF.type, CDEK.RandomizedControlledTrial))
+    g.add((endpoint, RDF.type, CDEK.Endpoint))
+    if valence is not None:
+        g.add((endpoint, CDEK.eventValence, valence))
+    for arm, role in ((exp, "experimental"), (ctl, "control")):
+        g.add((study, CDEK.hasArm, arm))
+        g.add((arm, RDF.type, CDEK.StudyArm))
+        g.add((arm, CDEK.armRole, Literal(role)))
+    hr = m.in_study("s", "result", "hr")
+    g.add((hr, RDF.type, CDEK.ComparativeResult))
+    g.add((hr, CDEK.statistic, CDEK.HazardRatio))
+    g.add((hr, CDEK.measuresEndpoint, endpoint))
+    first_arm, ref = (exp, ctl) if first == "experimental" else (ctl, exp)
+    g.add((hr, CDEK.resultArm, first_arm))
+    g.add((hr, CDEK.comparatorArm, ref))
+    g.add((hr, CDEK.ciLower, Literal(low, datatype=XSD.decimal)))
+    g.add((hr, CDEK.ciUpper, Literal(high, datatype=XSD.decimal)))
+    return g, hr
+
+
+def _favourable(g: Graph, hr: URIRef) -> bool:
+    result = reason(g, engine="hermit")
+    assert result.consistent, result.inconsistencies
+    return (hr, RDF.type, CDEK.FavourableComparativeResult) in result.inferred
+
+
+@needs_java
+def test_favourable_follows_the_endpoint_valence_and_the_direction() -> None:
+    # the old definition classed every HR wholly below 1 as favourable, whatever it counted
+    assert _favourable(*_comparison(valence=CDEK.HarmfulEvent, low="0.05", high="0.31"))
+    assert not _favourable(*_comparison(valence=CDEK.BeneficialEvent, low="0.05", high="0.31"))
+    assert _favourable(*_comparison(valence=CDEK.BeneficialEvent, low="1.2", high="2.5"))
+    assert not _favourable(*_comparison(valence=None, low="0.05", high="0.31"))
+    # control over experimental: below 1 favours the control arm
+    reverse = _comparison(valence=CDEK.HarmfulEvent, low="0.05", high="0.31", first="control")
+    assert not _favourable(*reverse)
+
+
+@needs_java
+def test_a_second_upper_bound_makes_the_graph_inconsistent_for_hermit() -> None:
+    g, hr = _comparison(valence=CDEK.HarmfulEvent, low="0.05", high="0.31")
+    g.add((hr, CDEK.ciUpper, Literal("1.4", datatype=XSD.decimal)))
+    result = reason(g, engine="hermit")
+    assert not result.consistent
+    assert (hr, RDF.type, CDEK.FavourableComparativeResult) not in result.inferred
