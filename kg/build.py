@@ -19,17 +19,26 @@ import curies
 from pydantic import BaseModel
 from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
+from kg import units
+from kg.dates import PartialDate
 from kg.iris import Minter
 from kg.model import (
     AdverseEventRecord,
     ApprovalRecord,
     ArmRecord,
+    BaselineRecord,
+    DeviationRecord,
     DiseaseGeneRecord,
     DrugTargetRecord,
+    FindingRecord,
     OutcomeRecord,
     ParticipantsRecord,
+    ProtocolRuleRecord,
+    SampleSizeRecord,
+    StudyEndpointRecord,
     StudyRecord,
 )
+from kg.normalize import slug
 from kg.records import Corpus, Loaded, Problem, check_documents
 from kg.vocab import CDEK, OA
 
@@ -58,6 +67,19 @@ _METHOD = {
     "chi-square": CDEK.ChiSquareTest,
 }
 _VALENCE = {"harmful": CDEK.HarmfulEvent, "beneficial": CDEK.BeneficialEvent}
+# catalogue fields of identifiers that are not exact, and the SKOS relation each becomes
+_MAPPINGS = (
+    ("broad_identifiers", SKOS.broadMatch),
+    ("narrow_identifiers", SKOS.narrowMatch),
+    ("close_identifiers", SKOS.closeMatch),
+)
+# how a source document relates to a publication that was not itself read
+_RELATED = {
+    "source": DCTERMS.source,
+    "protocol": CDEK.protocolPublication,
+    "full-report": CDEK.fullReport,
+}
+_CONTEXT = 32  # characters of oa:prefix and oa:suffix around a quoted span
 _STUDY_CLASS = {
     "randomized-controlled-trial": CDEK.RandomizedControlledTrial,
     "registry": CDEK.RegistryStudy,
@@ -121,7 +143,7 @@ def build_graph(
 
     With ``documents_dir`` each span is first checked against its document's text
     (:func:`~kg.records.check_documents`): a file with a span past the end of its document is
-    left out of ``corpus``, and every span gets its text as ``oa:exact``.
+    left out of ``corpus``, and every span gets a text quote selector (``oa:exact``).
     """
     if documents_dir is not None:
         check_documents(corpus, documents_dir)
@@ -179,6 +201,7 @@ class _Builder:
                 r.time_point,
                 r.time_unit,
                 r.population,
+                r.condition,
             ),
             values=_outcome_values,
             compared=None,
@@ -198,6 +221,7 @@ class _Builder:
             emit=self._emit_adverse_event,
         )
         self._statements()
+        self._design()
 
     def _identifiers(self, node: URIRef, identifiers: Iterable[str], owner: str) -> None:
         for curie in identifiers:
@@ -226,6 +250,13 @@ class _Builder:
             if doc.describes:
                 self.add(node, DCTERMS.isVersionOf, self.mint.document(doc.describes))
             self._identifiers(node, doc.identifiers, f"document {doc.id}")
+            for pub in doc.related:  # a publication it rests on, not the document itself
+                related = self.mint.publication(pub.identifiers[0])
+                self.add(node, _RELATED[pub.relation], related)
+                self.add(related, RDF.type, CDEK.Publication)
+                self.add(related, RDFS.label, pub.label)
+                self.add(related, DCTERMS.bibliographicCitation, pub.venue)
+                self._identifiers(related, pub.identifiers, f"document {doc.id} related")
 
     def _entities(self) -> None:
         c, m = self.corpus, self.mint
@@ -253,7 +284,15 @@ class _Builder:
             for member in target.members:
                 self.add(node, CDEK.hasMember, m.target(member))
         for term in c.ae_terms.values():
-            self._entity(m.ae_term(term.key), CDEK.AdverseEventTerm, term, term.synonyms)
+            node = self._entity(m.ae_term(term.key), CDEK.AdverseEventTerm, term, term.synonyms)
+            kind = (
+                CDEK.AdverseEventAggregate
+                if term.aggregate
+                else CDEK.AdverseEventCategory
+                if term.category
+                else CDEK.SpecificAdverseEventTerm
+            )
+            self.add(node, RDF.type, kind)
         for endpoint in c.endpoints.values():
             names = [*endpoint.synonyms, *filter(None, [endpoint.abbreviation])]
             node = self._entity(m.endpoint(endpoint.key), CDEK.Endpoint, endpoint, names)
@@ -267,6 +306,14 @@ class _Builder:
             self.add(node, SKOS.altLabel, name)
         self.add(node, SKOS.definition, entity.definition)
         self._identifiers(node, entity.identifiers, f"{entity.key}")
+        for field_name, relation in _MAPPINGS:  # not the same class: never an exactMatch/xref
+            for curie in getattr(entity, field_name, []):
+                iri = self.converter.expand(curie)
+                if iri is None:
+                    message = f"no IRI form for {curie!r}"
+                    self.result.errors.append(Problem("prefixmap", entity.key, field_name, message))
+                    continue
+                self.add(node, relation, URIRef(iri))
         # a reason stated in the record file; kg/data/identifier-gaps.csv adds the embedded ones
         self.add(node, CDEK.identifierGap, getattr(entity, "identifier_gap", None))
         return node
@@ -283,26 +330,45 @@ class _Builder:
                         Problem(item.file, item.name, "loc.file", message, item.line)
                     )
                     continue
-                doc = self.mint.document(doc_id)
-                span = self.mint.span(doc_id, *loc.span)
+                span = self._span(doc_id, loc.section, *loc.span)
                 self.add(node, PROV.wasDerivedFrom, span)
-                self.add(node, CDEK.source, doc)
-                self.add(span, RDF.type, CDEK.TextSpan)
-                self.add(span, OA.hasSource, doc)
-                self.add(span, OA.start, loc.span[0])
-                self.add(span, OA.end, loc.span[1])
-                self.add(span, CDEK.section, loc.section)
-                self.add(span, RDFS.label, f"{loc.section} [{loc.span[0]}-{loc.span[1]}]")
-                quote = self._quote(doc_id, *loc.span)
-                if quote is not None:
-                    self.add(span, OA.exact, quote)
+                self.add(node, CDEK.source, self.mint.document(doc_id))
             if item.record.note:
                 self.add(node, CDEK.curatorNote, item.record.note)
 
-    def _quote(self, doc_id: str, start: int, end: int) -> str | None:
-        """The supporting text (0-based, end-exclusive offsets), when the document was read."""
+    def _span(self, doc_id: str, section: str, start: int, end: int) -> URIRef:
+        """The span as the W3C Web Annotation model has it: a specific resource of the document
+        (``oa:hasSource``) with selectors (``oa:hasSelector``): a text position selector (the
+        offsets) and, when the build read the document, a text quote selector (the text)."""
+        span = self.mint.span(doc_id, start, end)
+        self.add(span, RDF.type, CDEK.TextSpan)
+        self.add(span, RDF.type, OA.SpecificResource)
+        self.add(span, OA.hasSource, self.mint.document(doc_id))
+        self.add(span, CDEK.section, section)
+        self.add(span, RDFS.label, f"{section} [{start}-{end}]")
+        position = URIRef(f"{span}/position")
+        self.add(span, OA.hasSelector, position)
+        self.add(position, RDF.type, OA.TextPositionSelector)
+        self.add(position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
+        self.add(position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
+        quote = self._quote(doc_id, start, end)
+        if quote is not None:
+            exact, prefix, suffix = quote
+            selector = URIRef(f"{span}/quote")
+            self.add(span, OA.hasSelector, selector)
+            self.add(selector, RDF.type, OA.TextQuoteSelector)
+            self.add(selector, OA.exact, exact)
+            self.add(selector, OA.prefix, prefix or None)
+            self.add(selector, OA.suffix, suffix or None)
+        return span
+
+    def _quote(self, doc_id: str, start: int, end: int) -> tuple[str, str, str] | None:
+        """The supporting text (0-based, end-exclusive offsets) and up to 32 characters before
+        and after it (to tell repeats apart), when the document was read."""
         text = self.corpus.texts.get(doc_id) if self.documents_dir is not None else None
-        return None if text is None else text[start:end]
+        if text is None:
+            return None
+        return text[start:end], text[max(0, start - _CONTEXT) : start], text[end : end + _CONTEXT]
 
     # -- studies and arms ----------------------------------------------------------
 
@@ -361,6 +427,7 @@ class _Builder:
                 self.add(node, CDEK.controlType, design.control)
                 self.add(node, CDEK.allocationRatio, design.allocation_ratio)
                 self.add(node, CDEK.multicenter, design.multicenter)
+                self.add(node, CDEK.offLabelUse, design.off_label)
             self.add(node, RDFS.label, fields.get("label") or fields.get("acronym") or key)
             self.add(node, CDEK.acronym, fields.get("acronym"))
             self.add(node, CDEK.sponsor, fields.get("sponsor"))
@@ -392,9 +459,12 @@ class _Builder:
             fields, _ = self._merge_fields("arm", f"{study}/{key}", items)
             node = self.mint.arm(study, key)
             study_node = self.mint.study(study)
-            self.add(node, RDF.type, CDEK.StudyArm)
+            cohort = fields["role"] == "cohort"  # a registry stratum: may share patients
+            self.add(node, RDF.type, CDEK.RegistryCohort if cohort else CDEK.StudyArm)
             self.add(node, RDFS.label, fields["label"])
             self.add(node, CDEK.armRole, fields["role"])
+            for larger in fields.get("within", []):
+                self.add(node, CDEK.withinCohort, self.mint.arm(study, larger))
             self.add(node, CDEK.inStudy, study_node)
             self.add(study_node, CDEK.hasArm, node)
             if fields.get("condition"):
@@ -406,6 +476,10 @@ class _Builder:
             self.add(reg, RDFS.label, _regimen_label(regimen, self.corpus))
             for drug in regimen.drugs:
                 self.add(reg, CDEK.regimenDrug, self.mint.drug(drug))
+            for drug in regimen.with_some:
+                self.add(reg, CDEK.someAlsoReceived, self.mint.drug(drug))
+            for part in regimen.components:
+                self._dosing(self._component(reg, part), part, items[0])
             self.add(reg, CDEK.isPlacebo, regimen.placebo or None)
             self.add(reg, CDEK.isObservation, regimen.observation or None)
             self.add(reg, CDEK.dose, regimen.dose)
@@ -413,8 +487,49 @@ class _Builder:
             self.add(reg, CDEK.frequency, regimen.frequency)
             self.add(reg, CDEK.route, regimen.route)
             self.add(reg, CDEK.maxDuration, regimen.max_duration)
+            self._dosing(reg, regimen, items[0])
             self._provenance(node, items)
             self._provenance(reg, items)
+
+    def _component(self, regimen: URIRef, part: Any) -> URIRef:
+        """One drug of a combination with its own dose."""
+        node = URIRef(f"{regimen}/{part.drug}")
+        self.add(regimen, CDEK.hasComponent, node)
+        self.add(node, RDF.type, CDEK.RegimenComponent)
+        self.add(node, RDFS.label, f"{self.corpus.drugs[part.drug].label} {part.dose} {part.unit}")
+        self.add(node, CDEK.regimenDrug, self.mint.drug(part.drug))
+        self.add(node, CDEK.dose, part.dose)
+        self.add(node, CDEK.doseUnit, part.unit)
+        self.add(node, CDEK.frequency, part.frequency)
+        self.add(node, CDEK.route, part.route)
+        return node
+
+    def _ucum(self, word: str, record: Any) -> str | None:
+        """The UCUM code of a unit word, or an error naming the record's file and record."""
+        try:
+            return units.ucum(word)
+        except units.UnknownTerm as error:
+            item = next(i for i in self.corpus.records if i.record is record)
+            self.result.errors.append(Problem(item.file, item.name, "unit", str(error), item.line))
+            return None
+
+    def _dosing(self, node: URIRef, regimen: Any, item: Loaded) -> None:
+        """Beside the words of a regimen (or component): the UCUM code of its dose unit and of its
+        maximum duration, and the coded frequency and route (kg/units.py)."""
+        try:
+            if regimen.unit:
+                self.add(node, CDEK.doseUnitCode, units.ucum(regimen.unit))
+            if regimen.frequency:
+                self.add(node, CDEK.dosingFrequency, CDEK[units.frequency(regimen.frequency)])
+            if regimen.route:
+                self.add(node, CDEK.administrationRoute, CDEK[units.route(regimen.route)])
+            if getattr(regimen, "max_duration", None):
+                value, code = units.duration(regimen.max_duration)
+                self.add(node, CDEK.maxDurationValue, value)
+                self.add(node, CDEK.maxDurationUnitCode, code)
+        except ValueError as error:  # records are checked on loading: this is a model gap
+            problem = Problem(item.file, item.name, "regimen", str(error), item.line)
+            self.result.errors.append(problem)
 
     # -- quantities (participants, outcomes, adverse events) -----------------------
 
@@ -459,6 +574,7 @@ class _Builder:
                 versus,
                 when,
                 r.population or "",
+                r.condition or "",
             )
         return self.mint.in_study(
             r.study,
@@ -562,6 +678,7 @@ class _Builder:
         self.add(node, CDEK.value, v["value"])
         self.add(node, CDEK.valueRelation, v["relation"])
         self.add(node, CDEK.unit, v["unit"])
+        self.add(node, CDEK.unitCode, self._ucum(v["unit"], r))
         self.add(node, CDEK.ciLower, v["ci_low"])
         self.add(node, CDEK.ciUpper, v["ci_high"])
         self.add(node, CDEK.ciLevel, v["ci_level"])
@@ -574,7 +691,10 @@ class _Builder:
         self.add(node, CDEK.denominator, v["denominator"])
         self.add(node, CDEK.timePoint, r.time_point)
         self.add(node, CDEK.timeUnit, r.time_unit)
+        self.add(node, CDEK.timeUnitCode, self._ucum(r.time_unit, r) if r.time_unit else None)
         self.add(node, CDEK.analysisPopulation, r.population)
+        if r.condition:
+            self.add(node, CDEK.subgroupCondition, self.mint.disease(r.condition))
         self.add(node, CDEK.assessment, v["assessment"])
         self.add(node, CDEK.analysisMethod, _METHOD.get(v["method"]))
         self.add(node, CDEK.sidedness, v["sides"])
@@ -593,10 +713,9 @@ class _Builder:
         grade = f" (grade {r.grade})" if r.grade else ""
         self.add(node, RDFS.label, f"{term} {amount}{grade}")
         self.add(node, CDEK.grade, r.grade)
-        grades = r.grade_range()
-        if grades:
-            self.add(node, CDEK.gradeMin, grades[0])
-            self.add(node, CDEK.gradeMax, grades[1])
+        low, high = r.grade_range()
+        self.add(node, CDEK.gradeMin, low)
+        self.add(node, CDEK.gradeMax, high)
         self.add(node, CDEK.count, v["count"])
         self.add(node, CDEK.denominator, v["denominator"])
         self.add(node, CDEK.percent, v["percent"])
@@ -650,15 +769,312 @@ class _Builder:
                 self.add(node, CDEK.basedOnStudy, m.study(fields["based_on"]))
             self._provenance(node, items)
 
+    # -- study design: endpoints and their role, baseline, plans, rules, findings ----------
+
+    def _design(self) -> None:
+        """Study endpoints, baseline rows, sample-size plans, protocol rules, deviations and
+        results stated without a number; then each result links to its study's endpoint."""
+        m = self.mint
+        self._design_nodes(
+            StudyEndpointRecord,
+            lambda r: (r.study, r.endpoint),
+            lambda r: m.in_study(r.study, "endpoint", r.endpoint),
+            self._emit_study_endpoint,
+        )
+        self._design_nodes(
+            FindingRecord,
+            lambda r: (r.study, r.endpoint, r.kind, r.statistic, r.arm, r.comparator, r.subgroup),
+            lambda r: m.in_study(
+                r.study,
+                "finding",
+                r.endpoint,
+                r.statistic or "",
+                r.kind,
+                r.arm or "all",
+                f"vs-{r.comparator}" if r.comparator else "",
+                r.subgroup or "",
+            ),
+            self._emit_finding,
+        )
+        self._design_nodes(
+            BaselineRecord,
+            lambda r: (
+                r.study,
+                r.arm,
+                r.population,
+                r.characteristic,
+                r.timing,
+                r.category,
+                r.statistic,
+            ),
+            lambda r: m.in_study(
+                r.study,
+                "baseline",
+                r.characteristic,
+                r.timing or "",
+                r.category or r.statistic or "",
+                r.arm or "all",
+                r.population or "",
+            ),
+            self._emit_baseline,
+        )
+        self._design_nodes(
+            SampleSizeRecord,
+            lambda r: (r.study, r.endpoint),
+            lambda r: m.in_study(r.study, "sample-size-plan", r.endpoint or "study"),
+            self._emit_sample_size,
+        )
+        self._design_nodes(
+            ProtocolRuleRecord,
+            lambda r: (r.study, r.arm, r.rule),
+            lambda r: m.in_study(r.study, "protocol-rule", r.rule, r.arm or "all"),
+            self._emit_protocol_rule,
+        )
+        self._design_nodes(
+            DeviationRecord,
+            lambda r: (r.study, r.kind),
+            lambda r: m.in_study(r.study, "deviation", r.kind),
+            self._emit_deviation,
+        )
+        self._link_results_to_study_endpoints()
+
+    def _design_nodes(
+        self,
+        kind: type[Any],
+        identity: Callable[[Any], Hashable],
+        iri: Callable[[Any], URIRef],
+        emit: Callable[[URIRef, Any, list[Loaded]], None],
+    ) -> None:
+        """Statements of one thing from several places become one node with every source;
+        where they disagree, each variant is kept and a cdek:ValueConflict links them."""
+        for key, items in _group(self.corpus.of_type(kind), identity).items():
+            variants = _variants(items, _design_values)
+            base = iri(items[0].record)
+            nodes = [
+                base if len(variants) == 1 else URIRef(f"{base}-v{i}")
+                for i in range(1, len(variants) + 1)
+            ]
+            for node, variant in zip(nodes, variants, strict=True):
+                # lists and sub-records are compared through their text: the first source's
+                given = {
+                    k: v
+                    for k, v in variant.values.items()
+                    if v is not None and not isinstance(v, tuple)
+                }
+                emit(node, variant.sources[0].record.model_copy(update=given), variant.sources)
+                self._provenance(node, variant.sources)
+                self._consistency(node, variant)
+            self._conflict(base, key, variants, nodes, None)
+
+    def _in_study(self, node: URIRef, cls: URIRef, study: str, link: URIRef) -> None:
+        self.add(node, RDF.type, cls)
+        self.add(node, CDEK.inStudy, self.mint.study(study))
+        self.add(self.mint.study(study), link, node)
+
+    def _emit_study_endpoint(self, node: URIRef, r: StudyEndpointRecord, _: list[Loaded]) -> None:
+        self._in_study(node, CDEK.StudyEndpoint, r.study, CDEK.hasStudyEndpoint)
+        endpoint = self.corpus.endpoints[r.endpoint]
+        name = endpoint.abbreviation or endpoint.label
+        self.add(node, RDFS.label, f"{name} ({r.role} endpoint of {r.study})")
+        self.add(node, CDEK.forEndpoint, self.mint.endpoint(r.endpoint))
+        self.add(node, CDEK.endpointRole, _ENDPOINT_ROLE[r.role])
+        self.add(node, CDEK.assessedBy, _ASSESSOR.get(r.assessor or ""))
+        for criterion in r.criteria:
+            criteria = self.mint("criteria", criterion.label())
+            self.add(node, CDEK.usesCriteria, criteria)
+            self.add(criteria, RDF.type, CDEK.AssessmentCriteria)
+            self.add(criteria, RDFS.label, criterion.label())
+            self.add(criteria, CDEK.criteriaName, criterion.name)
+            self.add(criteria, CDEK.criteriaVersion, criterion.version)
+        self.add(node, CDEK.eventDefinition, r.event_definition)
+        self.add(node, CDEK.timeOrigin, r.time_origin)
+        self.add(node, CDEK.censoringRule, r.censoring)
+        for point in r.time_points:
+            self.add(node, CDEK.endpointTimePoint, point)
+        self.add(node, CDEK.endpointTimeUnit, _ucum(r.time_unit))
+        self.add(node, CDEK.analysisPopulation, r.population)
+
+    def _emit_finding(self, node: URIRef, r: FindingRecord, _: list[Loaded]) -> None:
+        self.add(node, RDF.type, CDEK.QualitativeResult)
+        self.add(node, CDEK.inStudy, self.mint.study(r.study))
+        self.add(node, CDEK.aboutEndpoint, self.mint.endpoint(r.endpoint))
+        self.add(node, CDEK.aboutStatistic, _STATISTIC.get(r.statistic or ""))
+        self.add(node, CDEK.findingKind, _FINDING[r.kind])
+        if r.arm:
+            self.add(node, CDEK.resultArm, self.mint.arm(r.study, r.arm))
+        if r.comparator:
+            self.add(node, CDEK.versusArm, self.mint.arm(r.study, r.comparator))
+        self.add(node, CDEK.subgroupFactor, r.subgroup)
+        self.add(node, CDEK.analysisPopulation, r.population)
+        endpoint = self.corpus.endpoints[r.endpoint]
+        text = " ".join(filter(None, [endpoint.abbreviation or endpoint.label, r.statistic]))
+        if r.fraction is not None:
+            self.add(node, CDEK.fractionNumerator, r.fraction[0])
+            self.add(node, CDEK.fractionDenominator, r.fraction[1])
+            self.add(node, CDEK.valueRelation, r.relation)
+            relation = "" if r.relation == "=" else r.relation
+            text += f" {relation}{r.fraction[0]}/{r.fraction[1]}"
+        else:
+            text += f": {r.kind.replace('-', ' ')}"
+        if r.arm:
+            text += f", {r.arm}" + (f" vs {r.comparator}" if r.comparator else "")
+        if r.subgroup:
+            text += f" ({r.subgroup})"
+        self.add(node, RDFS.label, text)
+
+    def _emit_baseline(self, node: URIRef, r: BaselineRecord, _: list[Loaded]) -> None:
+        self._in_study(node, CDEK.BaselineCharacteristic, r.study, CDEK.hasBaselineCharacteristic)
+        self.add(node, CDEK.characteristicKind, _CHARACTERISTIC[r.characteristic])
+        if r.arm:
+            self.add(node, CDEK.characteristicOf, self.mint.arm(r.study, r.arm))
+        self.add(node, CDEK.analysisPopulation, r.population)
+        self.add(node, CDEK.characteristicTiming, r.timing)
+        self.add(node, CDEK.category, r.category)
+        self.add(node, CDEK.count, r.n)
+        self.add(node, CDEK.denominator, r.denominator)
+        self.add(node, CDEK.percent, r.percent)
+        self.add(node, CDEK.summaryStatistic, _STATISTIC.get(r.statistic or ""))
+        self.add(node, CDEK.value, r.value)
+        self.add(node, CDEK.valueUnitCode, _ucum(r.unit))  # (cdek:unit is a result's)
+        self.add(node, CDEK.dispersionKind, r.dispersion)
+        if r.dispersion_span is not None:
+            self.add(node, CDEK.dispersionLower, r.dispersion_span.low)
+            self.add(node, CDEK.dispersionUpper, r.dispersion_span.high)
+        self.add(node, CDEK.standardDeviation, r.sd)
+        text = r.characteristic.replace("-", " ") + (f" {r.timing}" if r.timing else "")
+        text += f": {r.category}" if r.category else ""
+        if r.n is not None:
+            text += f" {r.n}" + (f" ({r.percent}%)" if r.percent is not None else "")
+        elif r.percent is not None:
+            text += f" {r.percent}%"
+        if r.value is not None:
+            text += f" {r.statistic} {r.value}" + (f" {r.unit}" if r.unit else "")
+            span = r.dispersion_span
+            if span is not None:
+                text += f" ({r.dispersion} {_fmt(span.low)}-{_fmt(span.high)})"
+            elif r.sd is not None:
+                text += f" (SD {r.sd})"
+        self.add(node, RDFS.label, text + (f", {r.arm}" if r.arm else ""))
+
+    def _emit_sample_size(self, node: URIRef, r: SampleSizeRecord, _: list[Loaded]) -> None:
+        self._in_study(node, CDEK.SampleSizePlan, r.study, CDEK.hasSampleSizePlan)
+        if r.endpoint:
+            self.add(node, CDEK.poweredForEndpoint, self.mint.endpoint(r.endpoint))
+        self.add(node, CDEK.plannedSampleSize, r.target_n)
+        self.add(node, CDEK.statisticalPower, r.power)
+        self.add(node, CDEK.significanceLevel, r.alpha)
+        self.add(node, CDEK.testSidedness, {"one-sided": 1, "two-sided": 2}.get(r.sides or ""))
+        self.add(node, CDEK.plannedTest, _METHOD.get(r.test or ""))
+        self.add(node, CDEK.assumedHazardRatio, r.hazard_ratio)
+        self.add(node, CDEK.assumedControlMedian, r.control_median)
+        self.add(node, CDEK.targetMedianGain, r.median_gain)
+        self.add(node, CDEK.plannedFollowUp, r.follow_up)
+        self.add(node, CDEK.planTimeUnit, _ucum(r.time_unit))
+        self.add(node, CDEK.requiredEvents, r.events)
+        self.add(node, CDEK.accrualRate, r.accrual_rate)
+        self.add(node, CDEK.accrualDuration, r.accrual_duration)
+        self.add(node, CDEK.interimAnalysis, r.interim_kind)
+        self.add(node, CDEK.interimEvents, r.interim_events)
+        self.add(node, CDEK.interimPercent, r.interim_percent)
+        self.add(node, CDEK.interimBinding, r.interim_binding)
+        parts = [f"{r.target_n} patients" if r.target_n is not None else None]
+        parts.append(f"{r.power}% power" if r.power is not None else None)
+        parts.append(f"{r.sides or ''} alpha {r.alpha}".strip() if r.alpha is not None else None)
+        parts.append(f"HR {r.hazard_ratio}" if r.hazard_ratio is not None else None)
+        parts.append(f"{r.events} events" if r.events is not None else None)
+        self.add(
+            node, RDFS.label, f"Sample size plan of {r.study}: " + ", ".join(filter(None, parts))
+        )
+
+    def _emit_protocol_rule(self, node: URIRef, r: ProtocolRuleRecord, _: list[Loaded]) -> None:
+        self._in_study(node, CDEK.ProtocolRule, r.study, CDEK.hasProtocolRule)
+        self.add(node, CDEK.ruleKind, _RULE[r.rule])
+        if r.arm:
+            self.add(node, CDEK.appliesToArm, self.mint.arm(r.study, r.arm))
+        self.add(node, CDEK.ruleLimit, r.limit)
+        self.add(node, CDEK.ruleLimitUnit, _ucum(r.limit_unit))
+        self.add(node, CDEK.ruleRelativeTo, r.relative_to)
+        self.add(node, CDEK.ruleInterval, r.interval)
+        self.add(node, CDEK.ruleIntervalUnit, _ucum(r.interval_unit))
+        self.add(node, CDEK.ruleMaxCount, r.max_count)
+        self.add(node, CDEK.ruleDose, r.dose)
+        self.add(node, CDEK.ruleDoseUnit, r.dose_unit)
+        self.add(node, CDEK.ruleFrequency, r.frequency)
+        for modality in r.modalities:
+            self.add(node, CDEK.imagingModality, modality)
+        for factor in r.factors:
+            part = URIRef(f"{node}/{slug(factor.name)}")
+            self.add(node, CDEK.stratifiedBy, part)
+            self.add(part, RDF.type, CDEK.StratificationFactor)
+            self.add(part, RDFS.label, factor.name)
+            for level in factor.levels:
+                self.add(part, CDEK.factorLevel, level)
+            self.add(part, CDEK.factorCutoff, factor.cutoff)
+            self.add(part, CDEK.factorCutoffUnit, _ucum(factor.cutoff_unit))
+        text = r.rule.replace("-", " ") + (f" ({r.arm})" if r.arm else "")
+        details = []
+        if r.interval is not None:
+            details.append(f"every {r.interval} {r.interval_unit}")
+        if r.limit is not None:
+            within = "within" if r.rule == "randomization-window" else "up to"
+            since = f" of {r.relative_to}" if r.relative_to else ""
+            details.append(f"{within} {r.limit} {r.limit_unit}{since}")
+        if r.max_count is not None:
+            details.append(f"at most {r.max_count}")
+        if r.dose is not None:
+            details.append(f"to {r.dose} {r.dose_unit} {r.frequency or ''}".strip())
+        if r.factors:
+            details.append(", ".join(f.name for f in r.factors))
+        self.add(node, RDFS.label, text + (": " + "; ".join(details) if details else ""))
+
+    def _emit_deviation(self, node: URIRef, r: DeviationRecord, sources: list[Loaded]) -> None:
+        self._in_study(node, CDEK.ProtocolDeviation, r.study, CDEK.hasDeviation)
+        self.add(node, CDEK.deviationKind, r.kind)
+        self.add(node, CDEK.plannedValue, r.planned)
+        if r.observed is not None:
+            self.add(node, CDEK.observedLower, r.observed.low)
+            self.add(node, CDEK.observedUpper, r.observed.high)
+        self.add(node, CDEK.detectedAfterEnrolled, r.detected_after)
+        if r.disclosed is not None:
+            self.add(node, CDEK.disclosedOn, r.disclosed.literal())
+        self.add(node, CDEK.corrected, r.corrected)
+        population = f"enrolled before the {r.kind} deviation was found"
+        for counted in r.arm_counts:
+            part = self.mint.in_study(r.study, "participants", f"{r.kind}-deviation", counted.arm)
+            arm = self.mint.arm(r.study, counted.arm)
+            self.add(node, CDEK.deviationCount, part)
+            self.add(part, RDF.type, CDEK.ParticipantCount)
+            self.add(part, RDFS.label, f"{population} {counted.arm}: n={counted.n}")
+            self.add(part, CDEK.countsParticipantsOf, arm)
+            self.add(part, CDEK.inStudy, self.mint.study(r.study))
+            self.add(part, CDEK.population, population)
+            self.add(part, CDEK.count, counted.n)
+            self._provenance(part, sources)
+        observed = ""
+        if r.observed is not None:
+            observed = f" kept {_fmt(r.observed.low)} to {_fmt(r.observed.high)}"
+        planned = f" planned {r.planned}" if r.planned else ""
+        self.add(node, RDFS.label, f"{r.kind} deviation in {r.study}:{planned}{observed}")
+
+    def _link_results_to_study_endpoints(self) -> None:
+        """Each result (and result without a number) points at its study's endpoint."""
+        g = self.graph
+        for node in list(g.subjects(RDF.type, CDEK.StudyEndpoint)):
+            study, endpoint = g.value(node, CDEK.inStudy), g.value(node, CDEK.forEndpoint)
+            for prop in (CDEK.measuresEndpoint, CDEK.aboutEndpoint):
+                for result in list(g.subjects(prop, endpoint)):
+                    if isinstance(result, URIRef) and (result, CDEK.inStudy, study) in g:
+                        self.add(result, CDEK.studyEndpoint, node)
+
 
 def _combine(a: BaseModel, b: BaseModel) -> BaseModel | None:
     """``a`` completed with ``b``'s fields, or None when they disagree."""
     update = {}
     for name, value in b:
         mine = getattr(a, name)
-        if value is None or mine == value:
+        if value in (None, []) or mine == value:
             continue
-        if mine is not None:
+        if mine not in (None, []):
             return None
         update[name] = value
     return a.model_copy(update=update)
@@ -738,6 +1154,8 @@ def _regimen_label(regimen: Any, corpus: Corpus) -> str:
     if regimen.observation:
         return "observation"
     text = " + ".join(corpus.drugs[d].label for d in regimen.drugs)
+    if regimen.with_some:
+        text += " ± " + " / ".join(corpus.drugs[d].label for d in regimen.with_some)
     if regimen.dose is not None:
         text += f" {regimen.dose} {regimen.unit}"
     if regimen.frequency:
@@ -746,7 +1164,80 @@ def _regimen_label(regimen: Any, corpus: Corpus) -> str:
 
 
 def _literal(value: Any) -> Literal:
+    if isinstance(value, PartialDate):  # xsd:date, xsd:gYearMonth or xsd:gYear: no invented day
+        return value.literal()
     if isinstance(value, Decimal):
         text = format(value, "f")  # XSD canonical decimals always have a point: 95 -> 95.0
         return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
     return Literal(value)
+
+
+# -- study design (endpoint, finding, baseline, sample_size, protocol_rule, deviation) ----------
+
+_ENDPOINT_ROLE = {
+    "primary": CDEK.PrimaryEndpoint,
+    "secondary": CDEK.SecondaryEndpoint,
+    "exploratory": CDEK.ExploratoryEndpoint,
+}
+_ASSESSOR = {
+    "investigator": CDEK.InvestigatorAssessment,
+    "central-review": CDEK.CentralReview,
+    "independent-review": CDEK.IndependentReview,
+    "blinded-independent-central-review": CDEK.BlindedIndependentCentralReview,
+    "patient-reported": CDEK.PatientReported,
+}
+_FINDING = {
+    "not-reached": CDEK.NotReached,
+    "not-estimable": CDEK.NotEstimable,
+    "not-interpretable": CDEK.NotInterpretable,
+    "no-difference": CDEK.NoDifference,
+    "no-association": CDEK.NoAssociation,
+    "fraction": CDEK.StatedFraction,
+}
+_CHARACTERISTIC = {
+    "sex": CDEK.Sex,
+    "age": CDEK.Age,
+    "age-at-diagnosis": CDEK.AgeAtDiagnosis,
+    "race": CDEK.Race,
+    "ethnicity": CDEK.Ethnicity,
+    "tumor-site": CDEK.TumorSite,
+    "tumor-grade": CDEK.TumorGrade,
+    "histology": CDEK.Histology,
+    "metastatic-disease": CDEK.MetastaticDisease,
+    "prior-therapy-lines": CDEK.PriorTherapyLines,
+    "performance-status": CDEK.PerformanceStatus,
+    "disease-status": CDEK.DiseaseStatus,
+    "time-since-diagnosis": CDEK.TimeSinceDiagnosis,
+}
+_RULE = {
+    "dose-interruption": CDEK.DoseInterruptionRule,
+    "dose-reduction": CDEK.DoseReductionRule,
+    "imaging-schedule": CDEK.ImagingScheduleRule,
+    "follow-up-schedule": CDEK.FollowUpScheduleRule,
+    "randomization-window": CDEK.RandomizationWindowRule,
+    "stratification": CDEK.StratificationRule,
+    "crossover": CDEK.CrossoverRule,
+    "treatment-duration": CDEK.TreatmentDurationRule,
+}
+
+
+def _design_values(record: BaseModel) -> dict[str, Any]:
+    """A record's stated fields in a comparable form (lists and sub-records as tuples)."""
+    values: dict[str, Any] = {}
+    for name, value in record:
+        if name in {"loc", "note", "type"}:
+            continue
+        if isinstance(value, list | tuple):
+            value = tuple(repr(v) if isinstance(v, BaseModel) else v for v in value) or None
+        values[name] = value
+    return values
+
+
+def _ucum(word: str | None) -> str | None:
+    """The UCUM code of a unit word (``weeks`` -> ``wk``); the word itself if it has none."""
+    if word is None:
+        return None
+    try:
+        return units.ucum(word)
+    except ValueError:
+        return word

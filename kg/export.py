@@ -13,13 +13,22 @@ if TYPE_CHECKING:  # rdflib loads only when a graph is serialised: `kg query` im
 
 __all__ = [
     "atomic_write",
+    "build_version",
     "load_context",
     "to_jsonld",
+    "to_nquads",
     "to_ntriples",
     "to_turtle",
     "umask",
     "write_all",
 ]
+
+_DCAT_VERSION = "http://www.w3.org/ns/dcat#version"
+_VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+_CONFORMS = "http://purl.org/dc/terms/conformsTo"
+_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 def umask() -> int:
@@ -66,6 +75,74 @@ def to_ntriples(graph: Graph) -> bytes:
     """N-Triples, one triple a line, lines sorted."""
     lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
     return ("\n".join(sorted(line for line in lines if line.strip())) + "\n").encode("utf-8")
+
+
+def build_version(*graphs: Graph) -> str:
+    """``0.1.0+1a2b3c4d5e6f``: the package version and a digest of the graphs' triples.
+
+    The same records, code and ontology give the same version (builds are deterministic); any
+    change to a triple gives another.
+    """
+    import hashlib
+
+    from kg import __version__
+
+    digest = hashlib.sha256()
+    for graph in graphs:
+        digest.update(to_ntriples(_stable(graph)))
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def _stable(graph: Graph) -> Graph:
+    """The graph with blank nodes labelled from their content (the ontology's restrictions),
+    so that its N-Triples are the same bytes on every run."""
+    from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
+
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        return to_canonical_graph(graph)  # type: ignore[return-value]
+    return graph
+
+
+def to_nquads(asserted: Graph, inferred: Graph, base: str, ontology: Graph | None = None) -> bytes:
+    """N-Quads, lines sorted: the asserted and inferred triples and the ontology in named
+    graphs, and a metadata graph that gives each of them the build version.
+
+    The ontology's graph is named by the ontology IRI (``kg.api.ONTOLOGY_GRAPH``), so a query
+    engine that adds the ontology itself finds it there and does not add it twice.
+    """
+    from kg.vocab import ONTOLOGY_IRI
+
+    if ontology is None:
+        from kg import paths
+        from kg.reason import load_ontology
+
+        ontology = load_ontology(paths.ONTOLOGY / "cdek.ttl")
+    asserted, inferred, ontology = (_stable(g) for g in (asserted, inferred, ontology))
+    named = {
+        f"{base}graph/asserted": (asserted, "asserted triples of the evidence records"),
+        f"{base}graph/inferred": (inferred, "triples the OWL reasoner inferred"),
+        str(ONTOLOGY_IRI): (ontology, "the ontology (ontology/cdek.ttl)"),
+    }
+    version = build_version(asserted, inferred, ontology)
+    meta = []
+    for name, (graph, label) in named.items():
+        meta += [
+            f'<{name}> <{_DCAT_VERSION}> "{version}" .',
+            f'<{name}> <{_LABEL}> "{label}" .',
+            f'<{name}> <{_VOID_TRIPLES}> "{len(graph)}"^^<{_INTEGER}> .',
+            f"<{name}> <{_CONFORMS}> <{ONTOLOGY_IRI}> .",
+        ]
+    meta.append(f"<{base}graph/inferred> <{_DERIVED}> <{base}graph/asserted> .")
+    lines = []
+    for name, (graph, _) in named.items():
+        lines += _quads(to_ntriples(graph).decode("utf-8").splitlines(), name)
+    lines += _quads(meta, f"{base}graph/metadata")
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+def _quads(triples: list[str], graph: str) -> list[str]:
+    return [f"{line[:-2]} <{graph}> ." for line in triples if line.endswith(" .")]
 
 
 def load_context(path: Path) -> dict[str, Any]:

@@ -43,6 +43,10 @@ class Minter:
     def document(self, key: str) -> URIRef:
         return self("document", key)
 
+    def publication(self, curie: str) -> URIRef:
+        """A publication named by its first identifier (``pubmed:24768112``)."""
+        return self("publication", curie.replace(":", "-"))
+
     def span(self, document: str, start: int, end: int) -> URIRef:
         return self("document", document, f"span-{start}-{end}")
 

@@ -46,10 +46,12 @@ _NAMED_CLASSES = (
     "Endpoint",
     "Approval",
 )
+GROUP_CLASSES = ("StudyArm", "RegistryCohort")
 # most specific first: a node takes the first of these among its types
 NODE_CLASSES = (
     *STUDY_CLASSES,
     "StudyArm",
+    "RegistryCohort",
     "ComparativeResult",
     "ArmResult",
     "AdverseEventResult",
@@ -107,8 +109,13 @@ def _locators(graph: Graph, node: Node) -> list[str]:
         doc = graph.value(span, OA.hasSource)
         where = f"{_label(graph, doc) if doc is not None else '?'}, "
         where += f"{graph.value(span, CDEK.section) or '?'} "
-        where += f"[{graph.value(span, OA.start)}-{graph.value(span, OA.end)}]"
-        exact = graph.value(span, OA.exact)
+        # the offsets and the text are on the span's selectors (W3C Web Annotation)
+        selectors = list(graph.objects(span, OA.hasSelector))
+        start, end, exact = (
+            next((v for s in selectors if (v := graph.value(s, p)) is not None), None)
+            for p in (OA.start, OA.end, OA.exact)
+        )
+        where += f"[{start}-{end}]"
         found.append(f'{where}: "{exact}"' if exact is not None else where)
     return sorted(found)
 
@@ -284,7 +291,7 @@ def entity_graph(detail: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for node, cls in detail.nodes(data="cls"):
         if cls in ENTITY_CLASSES:
             continue
-        arm = node if cls == "StudyArm" else _arm_of(detail, node)
+        arm = node if cls in GROUP_CLASSES else _arm_of(detail, node)
         study = _study_of(detail, arm or node) or _study_of(detail, node)
         if study is None:
             continue

@@ -209,6 +209,11 @@ _NUMBER_WORD = re.compile(
 )
 
 
+_FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
+_FRACTIONS |= {"fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5}
+_FRACTION_WORD = re.compile(r"\b(" + "|".join(_FRACTIONS) + r")\b", re.I)
+
+
 def numbers_in_text(text: str) -> set[Decimal]:
     """Every number a span of text states, in digits or words, reading decimal commas too.
 
@@ -224,6 +229,8 @@ def numbers_in_text(text: str) -> set[Decimal]:
     for match in _NUMBER_WORD.finditer(text):
         tens, unit, word = (g.lower() if g else None for g in match.groups())
         found.add(Decimal(_WORDS[word] if word else _TENS[tens] + (_WORDS[unit] if unit else 0)))
+    # the denominator of a fraction in words: "two-thirds" states 2 and 3, "a quarter" 4
+    found.update(Decimal(_FRACTIONS[m.group(1).lower()]) for m in _FRACTION_WORD.finditer(text))
     found |= {abs(n) for n in found}
     return found
 

@@ -18,7 +18,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from kg import paths
-from kg.vocab import CDEK, ONTOLOGY_IRI
+from kg.vocab import CDEK, OA, ONTOLOGY_IRI
 
 __all__ = [
     "DEFINED_CLASSES",
@@ -47,6 +47,7 @@ _SLICE_CLASSES = (
     CDEK.ComparativeResult,
     CDEK.AdverseEventResult,
     CDEK.StudyArm,
+    CDEK.RegistryCohort,
     CDEK.Endpoint,
 )
 _SLICE_PROPERTIES = (
@@ -62,7 +63,8 @@ _SLICE_PROPERTIES = (
     CDEK.ciLower,
     CDEK.percent,
 )
-_UNIPROT = "https://identifiers.org/uniprot:"
+# Literals of these datatypes are kept out of HermiT's input: OWL 2 has no date datatypes.
+_DATES = frozenset({XSD.date, XSD.gYearMonth, XSD.gYear})
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,14 @@ def java_available() -> bool:
 
 def kinase_types(graph: Graph, table: Path | None = None) -> Graph:
     """``cdek:ProteinKinase`` typings for targets whose UniProt id is in the curated kinase list."""
+    from kg.xrefs import prefix_map  # UniProt IRIs as the build expands them
+
     table = table or paths.DATA / "kinases.csv"
+    uniprot = prefix_map()["uniprot"]
     typed = Graph()
     with table.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            for target in graph.subjects(SKOS.exactMatch, URIRef(_UNIPROT + row["uniprot"])):
+            for target in graph.subjects(SKOS.exactMatch, URIRef(uniprot + row["uniprot"])):
                 if (target, RDF.type, CDEK.GeneProduct) in graph:
                     typed.add((target, RDF.type, CDEK.ProteinKinase))
     return typed
@@ -132,6 +137,9 @@ def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto")
                 "not infer the cardinality and datatype-restriction classes "
                 "(MultiKinaseInhibitor, FavourableComparativeResult, CommonAdverseEventResult)."
             )
+    ill_typed = _ill_typed(graph, ontology)
+    if ill_typed:  # not OWL 2 DL: HermiT would read "maybe"^^xsd:boolean as false, or fail
+        return ReasoningResult(Graph(), engine, 0.0, ill_typed, notes)
     start = time.perf_counter()
     if engine == "hermit":
         result = _hermit(graph, ontology)
@@ -147,12 +155,39 @@ def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto")
 # -- the input a DL reasoner can take -------------------------------------------------------------
 
 
+def _ill_typed(graph: Graph, ontology: Graph) -> list[Inconsistency]:
+    """Ill-typed literals of the ontology's properties: ``"maybe"^^xsd:boolean``.
+
+    An OWL 2 DL ontology holds no literal outside its datatype's lexical space (OWL 2 structural
+    specification, literals), and with the property's range such a literal has no model. HermiT
+    never sees it as such: owlready2 reads ``"maybe"^^xsd:boolean`` as false and stops on
+    ``"1.x"^^xsd:decimal`` with a parse error, so the literals are checked here first.
+    """
+    from kg.validate import as_written, well_typed
+
+    declared = {s for s in ontology.subjects() if isinstance(s, URIRef) and s in CDEK._NS}
+    found = [
+        Inconsistency(
+            str(s),
+            f"the lexical space of {_short(o.datatype)} (ill-typed literal)",
+            (f'{_short(p)} "{as_written(o) or "(rewritten by rdflib)"}"^^{_short(o.datatype)}',),
+        )
+        for s, p, o in graph
+        if p in declared and isinstance(o, Literal) and not well_typed(o)
+    ]
+    return sorted(found, key=str)
+
+
 def _tbox(ontology: Graph, *, definitions: bool) -> Graph:
-    """The ontology without imports and xsd:date ranges (not in the OWL 2 datatype map)."""
+    """The ontology without imports and date ranges (xsd:date, xsd:gYearMonth, xsd:gYear and
+    cdek:PartialDate, their union, are not in the OWL 2 datatype map)."""
     tbox = Graph()
     dropped = set(DEFINED_CLASSES) if not definitions else set()
+    dates = {CDEK.PartialDate, *ontology.transitive_objects(CDEK.PartialDate, None)}  # its union
     for s, p, o in ontology:
-        if p == OWL.imports or o == XSD.date or (s in dropped and p == OWL.equivalentClass):
+        if p == OWL.imports or o in _DATES or s in dates or o == CDEK.PartialDate:
+            continue
+        if s in dropped and p == OWL.equivalentClass:
             continue
         tbox.add((s, p, o))
     if not definitions:  # the blank nodes of the dropped definitions would linger: rebuild
@@ -200,7 +235,7 @@ def _abox(graph: Graph, ontology: Graph, *, subjects: set | None, predicates: se
     for s, p, o in graph:
         if subjects is not None and s not in subjects:
             continue
-        if isinstance(o, Literal) and o.datatype == XSD.date:
+        if isinstance(o, Literal) and o.datatype in _DATES:
             continue
         if p == RDF.type and o in declared:
             abox.add((s, p, o))
@@ -210,8 +245,13 @@ def _abox(graph: Graph, ontology: Graph, *, subjects: set | None, predicates: se
             individuals.add(s)
             if isinstance(o, URIRef) and o not in CDEK._NS:
                 individuals.add(o)
+    # the Web Annotation classes the ontology declares (a span is never its own selector), for
+    # the individuals above only: selectors themselves stay out, as HermiT's time grows with them
+    annotation = {c for c in ontology.subjects(RDF.type, OWL.Class) if str(c).startswith(OA)}
     for ind in individuals:
         abox.add((ind, RDF.type, OWL.NamedIndividual))
+        for cls in annotation & set(graph.objects(ind, RDF.type)):
+            abox.add((ind, RDF.type, cls))
     targets = sorted(
         s for cls in (CDEK.GeneProduct, CDEK.TargetFamily) for s in abox.subjects(RDF.type, cls)
     )

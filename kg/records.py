@@ -26,20 +26,26 @@ from kg.model import (
     AdverseEventTerm,
     ApprovalRecord,
     ArmRecord,
+    BaselineRecord,
+    DeviationRecord,
     Disease,
     DiseaseGeneRecord,
     Drug,
     DrugTargetRecord,
     Endpoint,
     Entities,
+    FindingRecord,
     OutcomeRecord,
     ParticipantsRecord,
+    ProtocolRuleRecord,
     Record,
+    SampleSizeRecord,
     SourceDocument,
+    StudyEndpointRecord,
     StudyRecord,
     Target,
 )
-from kg.normalize import NameIndex
+from kg.normalize import NameIndex, numbers_in_text
 
 __all__ = [
     "Corpus",
@@ -368,6 +374,7 @@ def _record_name(index: int, item: Any) -> str:
     if not isinstance(item, dict):
         return f"record #{index}"
     label = item.get("id") or item.get("endpoint") or item.get("term") or item.get("drug") or ""
+    label = label or item.get("characteristic") or item.get("rule") or item.get("kind") or ""
     return f"record #{index} ({item.get('type', '?')} {label})".replace(" )", ")")
 
 
@@ -435,8 +442,31 @@ def check_documents(corpus: Corpus, folder: Path) -> None:
                 )
                 line = _line_of(item.raw, ["loc", i, "span"]) or item.line
                 errors.append(Problem(file.name, item.name, "loc.span", message, line))
+            missing = _numbers_not_in_spans(item, file, by_file, corpus.texts)
+            if missing:
+                shown = ", ".join(str(n) for n in missing)
+                message = (
+                    f"states {shown}, which {'is' if len(missing) == 1 else 'are'} not in the "
+                    "text of its spans: correct the number, or point loc at the text stating it"
+                )
+                errors.append(Problem(file.name, item.name, "loc", message, item.line))
     corpus._checked[folder] = (errors, warnings)
     _assemble(corpus)
+
+
+def _numbers_not_in_spans(
+    item: _Item, file: _File, by_file: dict[str, str], texts: dict[str, str | None]
+) -> list[Any]:
+    """The numbers a record states that the text of its spans does not (all spans readable)."""
+    if item.record is None or file.document is None:
+        return []
+    quoted = []
+    for loc in item.record.loc:
+        text = texts.get(by_file.get(loc.file, "") if loc.file else file.document.id)
+        if text is None or loc.span[1] > len(text):
+            return []  # not checkable here (or already an error of its own)
+        quoted.append(text[loc.span[0] : loc.span[1]])
+    return sorted(item.record.stated_numbers() - numbers_in_text(" ".join(quoted)))
 
 
 def _document_text(
@@ -622,20 +652,29 @@ class _Combined:
         if file.document is not None:
             for curie in file.document.identifiers:
                 self._prefix(file, curie, prefixes, "document", "identifiers", ("document",))
+            for i, related in enumerate(file.document.related):
+                for curie in related.identifiers:
+                    at = ("document", "related", i)
+                    self._prefix(file, curie, prefixes, "document", "identifiers", at)
         sections: list[tuple[str, str, list[Any]]] = [
             ("drugs", "drug", file.entities.drugs),
             ("diseases", "disease", file.entities.diseases),
             ("targets", "target", file.entities.targets),
+            ("adverse_event_terms", "adverse_event", file.entities.adverse_event_terms),
         ]
         for section, kind, items in sections:
             for i, item in enumerate(items):
                 at = ("entities", section, i)
                 name = f"{kind} {item.key!r}"
-                for curie in [*item.identifiers, *getattr(item, "salt_identifiers", [])]:
+                for curie in [*item.identifiers, *_mapped_identifiers(item)]:
                     self._prefix(file, curie, prefixes, name, "identifiers", at)
                 if isinstance(item, Target) and item.kind == "family":
                     self._family(file, item, at)
-                elif not (item.identifiers or item.identifier_gap or (kind, item.key) in gaps):
+                elif not (
+                    item.identifiers
+                    or getattr(item, "identifier_gap", None)
+                    or (kind, item.key) in gaps
+                ):
                     self._error(file, _gap_message(kind, section), record=name, line=file.line(*at))
                 if isinstance(item, Disease) and item.parent:
                     self._key(file, self.ix.disease, item.parent, name, "parent", at)
@@ -747,8 +786,19 @@ class _Combined:
                         }
                     )
                 case ArmRecord():
-                    regimen = record.regimen.model_copy(
-                        update={"drugs": many(ix.drug, record.regimen.drugs, "regimen.drugs")}
+                    given = record.regimen
+                    components = [
+                        c.model_copy(
+                            update={"drug": one(ix.drug, c.drug, f"regimen.components.{n}")}
+                        )
+                        for n, c in enumerate(given.components)
+                    ]
+                    regimen = given.model_copy(
+                        update={
+                            "drugs": many(ix.drug, given.drugs, "regimen.drugs"),
+                            "with_some": many(ix.drug, given.with_some, "regimen.with_some"),
+                            "components": components,
+                        }
                     )
                     condition = record.condition and one(ix.disease, record.condition, "condition")
                     return record.model_copy(update={"regimen": regimen, "condition": condition})
@@ -756,8 +806,12 @@ class _Combined:
                     condition = record.condition and one(ix.disease, record.condition, "condition")
                     return record.model_copy(update={"condition": condition})
                 case OutcomeRecord():
+                    condition = record.condition and one(ix.disease, record.condition, "condition")
                     return record.model_copy(
-                        update={"endpoint": one(ix.endpoint, record.endpoint, "endpoint")}
+                        update={
+                            "endpoint": one(ix.endpoint, record.endpoint, "endpoint"),
+                            "condition": condition,
+                        }
                     )
                 case AdverseEventRecord():
                     return record.model_copy(update={"term": one(ix.term, record.term, "term")})
@@ -782,6 +836,14 @@ class _Combined:
                             "indication": one(ix.disease, record.indication, "indication"),
                         }
                     )
+                case StudyEndpointRecord() | FindingRecord() | SampleSizeRecord() if (
+                    record.endpoint is not None
+                ):
+                    return record.model_copy(
+                        update={"endpoint": one(ix.endpoint, record.endpoint, "endpoint")}
+                    )
+                case BaselineRecord() | ProtocolRuleRecord() | DeviationRecord():
+                    return record
         except _Unresolved:
             return None
         return record
@@ -804,6 +866,12 @@ class _Combined:
                 arm = getattr(record, field_name, None)
                 if arm is not None and study in studies and (study, arm) not in arms:
                     bad.append((field_name, f"study {study!r} has no arm {arm!r}"))
+            for field_name, arm in getattr(record, "other_arms", list)():
+                if study in studies and (study, arm) not in arms:
+                    bad.append((field_name, f"study {study!r} has no arm {arm!r}"))
+            for within in getattr(record, "within", []):
+                if (study, within) not in arms:
+                    bad.append(("within", f"study {study!r} has no cohort {within!r}"))
             if isinstance(record, ApprovalRecord) and record.based_on not in (None, *studies):
                 bad.append(("based_on", self._no_study(str(record.based_on))))
             for i, loc in enumerate(record.loc):
@@ -843,6 +911,12 @@ def _left_out_names(files: list[_File]) -> dict[tuple[str, str], str]:
 def _steps(where: str) -> list[Any]:
     """``loc.0.file`` -> ["loc", 0, "file"]: a field path as YAML keys and list indexes."""
     return [int(step) if step.isdigit() else step for step in where.split(".")]
+
+
+def _mapped_identifiers(item: Any) -> list[str]:
+    """The CURIEs of an entity that are not exact matches (salt forms, broader classes...)."""
+    fields = ("salt_identifiers", "broad_identifiers", "narrow_identifiers", "close_identifiers")
+    return [curie for name in fields for curie in getattr(item, name, [])]
 
 
 def _gap_message(kind: str, section: str) -> str:

@@ -490,8 +490,16 @@ _KINDS = {
     f"{_OWL}DatatypeProperty": "datatype property",
     f"{_OWL}AnnotationProperty": "annotation property",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property": "property",
+    f"{_RDFS}Datatype": "datatype",  # cdek:PartialDate: a date, a month or a year
 }
-KIND_ORDER = ("class", "object property", "datatype property", "annotation property", "property")
+KIND_ORDER = (
+    "class",
+    "object property",
+    "datatype property",
+    "annotation property",
+    "property",
+    "datatype",
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from kg.export import atomic_write, to_ntriples, to_turtle
+from kg.export import atomic_write, to_turtle
 from kg.iris import Minter
 from kg.reason import Inconsistency, ReasoningResult, kinase_types, reason
 from kg.records import Problem
@@ -79,13 +79,11 @@ def _problem(file: str, v: Violation) -> Problem:
 
 
 def to_nquads(asserted: Graph, inferred: Graph, base: str) -> bytes:
-    """N-Quads with the asserted and inferred triples in their named graphs, lines sorted."""
-    lines = []
-    for name, graph in zip(graph_names(base), (asserted, inferred), strict=True):
-        for line in to_ntriples(graph).decode("utf-8").splitlines():
-            if line.endswith(" ."):
-                lines.append(f"{line[:-2]} <{name}> .")
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    """N-Quads: the asserted and inferred named graphs, the ontology's and the build version's
+    (:func:`kg.export.to_nquads`)."""
+    from kg.export import to_nquads as nquads
+
+    return nquads(asserted, inferred, base)
 
 
 def write_trust_outputs(asserted: Graph, inferred: Graph, out: Path, base: str) -> dict[str, Path]:

@@ -1,7 +1,10 @@
-"""SHACL validation of the evidence graph with pyshacl (shapes in ``ontology/shapes.ttl``)."""
+"""SHACL validation of the evidence graph with pyshacl (shapes in ``ontology/shapes.ttl``), and a
+scan of every typed literal: ``"maybe"^^xsd:boolean`` is not a boolean wherever it stands."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +13,15 @@ from rdflib import RDF, SH, XSD, Graph, Literal, Node, URIRef
 
 from kg import paths
 
-__all__ = ["ValidationReport", "Violation", "load_shapes", "validate"]
+__all__ = [
+    "ValidationReport",
+    "Violation",
+    "as_written",
+    "ill_typed_literals",
+    "load_shapes",
+    "validate",
+    "well_typed",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -52,13 +63,22 @@ def load_shapes(path: Path | None = None) -> Graph:
 def validate(
     graph: Graph, *, shapes: Graph | None = None, ontology: Graph | None = None
 ) -> ValidationReport:
-    """Check ``graph`` against the shapes; ``ontology`` supplies the types of named individuals."""
+    """Check ``graph`` against the shapes; ``ontology`` supplies the types of named individuals.
+
+    Every ill-typed literal is a violation too (shape ``WellTypedLiteral``); the shapes then see
+    the graph without them, as pyshacl fails on comparing one (``sh:lessThan`` on ``"1.x"``).
+    """
     import pyshacl  # imported here: it takes ~0.5 s to import
 
     shapes = shapes if shapes is not None else load_shapes()
     if ontology is None:
         ontology = Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
     start = time.perf_counter()
+    ill_typed = _ill_typed(graph)
+    if ill_typed:
+        graph = Graph(namespace_manager=graph.namespace_manager) + graph
+        for triple in ill_typed:
+            graph.remove(triple)
     _, results, _ = pyshacl.validate(
         graph,
         shacl_graph=shapes,
@@ -72,6 +92,7 @@ def validate(
     for node in results.subjects(RDF.type, SH.ValidationResult):
         item = _violation(results, node, shapes)
         (report.violations if item.severity == "Violation" else report.warnings).append(item)
+    report.violations += [_ill_typed_violation(triple, graph) for triple in ill_typed]
     report.violations.sort()
     report.warnings.sort()
     return report
@@ -115,3 +136,99 @@ def _text(term: Node | None, graph: Graph) -> str:
         return str(term)
     items = list(graph.items(term)) if (term, RDF.first, None) in graph else []
     return " / ".join(str(i) for i in items) if items else str(term)
+
+
+# -- literals outside the lexical space of their datatype ----------------------------------------
+# SHACL reports an ill-typed value only where a shape gives the property a sh:datatype, and
+# pyshacl goes by rdflib, which checks some datatypes and not others (any "2008-13"^^xsd:gYearMonth
+# passes): so every literal of these XSD datatypes is matched against its lexical space (XML
+# Schema 1.1 part 2), without the whitespace a schema processor would first collapse.
+
+_TZ = r"(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?"
+_YEAR = r"-?([1-9]\d{3,}|0\d{3})"
+_INTEGER = r"[+-]?\d+"
+_FLOAT = r"[+-]?(\d+(\.\d*)?|\.\d+)([Ee][+-]?\d+)?|[+-]?INF|NaN"
+_LEXICAL = {
+    XSD.boolean: r"true|false|1|0",
+    XSD.decimal: r"[+-]?(\d+(\.\d*)?|\.\d+)",
+    XSD.integer: _INTEGER,
+    XSD.nonNegativeInteger: r"\+?\d+|-0+",
+    XSD.positiveInteger: r"\+?0*[1-9]\d*",
+    XSD.nonPositiveInteger: r"-\d+|\+?0+",
+    XSD.negativeInteger: r"-0*[1-9]\d*",
+    XSD.long: _INTEGER,
+    XSD.int: _INTEGER,
+    XSD.short: _INTEGER,
+    XSD.byte: _INTEGER,
+    XSD.double: _FLOAT,
+    XSD.float: _FLOAT,
+    XSD.date: _YEAR + r"-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _TZ,
+    XSD.dateTime: _YEAR
+    + r"-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?"
+    + r"|24:00:00(\.0+)?)"
+    + _TZ,
+    XSD.gYearMonth: _YEAR + r"-(0[1-9]|1[0-2])" + _TZ,
+    XSD.gYear: _YEAR + _TZ,
+}
+_PATTERNS = {datatype: re.compile(pattern) for datatype, pattern in _LEXICAL.items()}
+_BOUNDS = {  # value ranges of the bounded integer types
+    XSD.long: 2**63,
+    XSD.int: 2**31,
+    XSD.short: 2**15,
+    XSD.byte: 2**7,
+}
+
+
+def well_typed(literal: Literal) -> bool:
+    """Whether the literal's text lies in its datatype's lexical space (a plain or language-tagged
+    string, or a datatype outside XSD, always does).
+
+    rdflib reads the XSD types it knows on parsing (and may rewrite their text: ``"maybe"`` as a
+    boolean becomes ``"false"``, flagged ill-typed); the lexical patterns judge the rest.
+    """
+    datatype = literal.datatype
+    if datatype is None or not str(datatype).startswith(str(XSD)):
+        return True
+    if literal.ill_typed is not None:  # rdflib has a reader for the type and used it
+        return not literal.ill_typed
+    pattern = _PATTERNS.get(datatype)
+    text = str(literal)
+    if pattern is None or pattern.fullmatch(text) is None:
+        return pattern is None
+    if datatype in _BOUNDS:
+        return -_BOUNDS[datatype] <= int(text) < _BOUNDS[datatype]
+    if datatype in (XSD.date, XSD.dateTime):  # a day the month has: no 2013-02-30
+        year, month, day = (int(part) for part in re.findall(r"\d+", text)[:3])
+        year = -year if text.startswith("-") else year
+        try:  # the Gregorian calendar repeats every 400 years: 2000 + year % 400 has its leap days
+            dt.date(2000 + year % 400, month, day)
+        except ValueError:
+            return False
+    return True
+
+
+def as_written(literal: Literal) -> str | None:
+    """The literal's text as written, or None where rdflib read a text it only half understood
+    and rewrote it (``"maybe"^^xsd:boolean`` comes out as ``"false"``)."""
+    return None if literal.ill_typed and literal.value is not None else str(literal)
+
+
+def ill_typed_literals(graph: Graph) -> list[Violation]:
+    """Every literal of ``graph`` outside its datatype's lexical space, as a violation."""
+    return sorted(_ill_typed_violation(triple, graph) for triple in _ill_typed(graph))
+
+
+def _ill_typed(graph: Graph) -> list[tuple[Node, Node, Literal]]:
+    return [(s, p, o) for s, p, o in graph if isinstance(o, Literal) and not well_typed(o)]
+
+
+def _ill_typed_violation(triple: tuple[Node, Node, Literal], graph: Graph) -> Violation:
+    s, p, o = triple
+    datatype = str(o.datatype)[len(str(XSD)) :]
+    return Violation(
+        focus=str(s),
+        shape="WellTypedLiteral",
+        path=str(p),
+        value=_text(o, graph) if as_written(o) is not None else "",
+        message=f"ill-typed literal: its text is not a valid xsd:{datatype}",
+    )

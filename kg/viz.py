@@ -60,6 +60,7 @@ STYLES: dict[str, Style] = {
     "ObservationalStudy": Style("#9edae5", "square", "■"),
     "ClinicalStudy": Style("#aec7e8", "square", "■"),
     "StudyArm": Style("#ff7f0e", "hexagon", "⬢"),
+    "RegistryCohort": Style("#ffbb78", "hexagon", "⬢"),
     "ComparativeResult": Style("#8c564b", "dot", "●"),
     "ArmResult": Style("#e7969c", "dot", "●"),
     "AdverseEventResult": Style("#bcbd22", "triangleDown", "▼"),
@@ -159,7 +160,7 @@ def disease_nodes(nxg: nx.MultiDiGraph, disease: str) -> set[str]:
     nodes = {disease} | direct | genes
     for node in direct:
         cls = nxg.nodes[node]["cls"]
-        if cls == "StudyArm":
+        if cls in ("StudyArm", "RegistryCohort"):
             nodes |= _arm_members(nxg, [node]) | set(_by_key(nxg, node, {"hasArm"}, out=False))
         elif cls in STUDY_CLASSES:
             arms = _by_key(nxg, node, {"hasArm"}, out=True)

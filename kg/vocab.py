@@ -84,6 +84,10 @@ class CDEK(DefinedNamespace):
     hasConflict: URIRef
     subtypeOf: URIRef
     inhibitsFamilyMember: URIRef
+    # publications a source document is related to (kg/model.py RelatedPublication)
+    Publication: URIRef
+    protocolPublication: URIRef
+    fullReport: URIRef
 
     # datatype properties
     xref: URIRef
@@ -94,6 +98,7 @@ class CDEK(DefinedNamespace):
     controlType: URIRef
     allocationRatio: URIRef
     multicenter: URIRef
+    offLabelUse: URIRef
     acronym: URIRef
     sponsor: URIRef
     enrollmentStart: URIRef
@@ -146,6 +151,28 @@ class CDEK(DefinedNamespace):
     warning: URIRef
     recordType: URIRef
 
+    # units, dosing frequencies, routes and dates (kg/units.py maps record words to these)
+    PartialDate: URIRef
+    DosingFrequency: URIRef
+    RouteOfAdministration: URIRef
+    dosingFrequency: URIRef
+    administrationRoute: URIRef
+    doseUnitCode: URIRef
+    maxDurationValue: URIRef
+    maxDurationUnitCode: URIRef
+    unitCode: URIRef
+    timeUnitCode: URIRef
+    dosesPerPeriod: URIRef
+    periodLength: URIRef
+    periodUnitCode: URIRef
+    OnceDaily: URIRef
+    TwiceDaily: URIRef
+    OnceWeekly: URIRef
+    EveryThreeWeeks: URIRef
+    OralRoute: URIRef
+    IntravenousRoute: URIRef
+    SubcutaneousRoute: URIRef
+
     # statistic kinds (individuals)
     Rate: URIRef
     Median: URIRef
@@ -174,3 +201,140 @@ class CDEK(DefinedNamespace):
     ExactBinomial: URIRef
     FisherExactTest: URIRef
     ChiSquareTest: URIRef
+
+    # groups: arms and overlapping registry cohorts; combinations
+    StudyGroup: URIRef
+    RegistryCohort: URIRef
+    withinCohort: URIRef
+    someAlsoReceived: URIRef
+    RegimenComponent: URIRef
+    hasComponent: URIRef
+
+    # adverse-event terms by kind
+    SpecificAdverseEventTerm: URIRef
+    AdverseEventCategory: URIRef
+    AdverseEventAggregate: URIRef
+
+    # study design: endpoints and their role, baseline, statistical plan, protocol rules,
+    # deviations, results stated without a number (record types endpoint, baseline, ...)
+    StudyEndpoint: URIRef
+    EndpointRole: URIRef
+    PrimaryEndpoint: URIRef
+    SecondaryEndpoint: URIRef
+    ExploratoryEndpoint: URIRef
+    EndpointAssessor: URIRef
+    InvestigatorAssessment: URIRef
+    CentralReview: URIRef
+    IndependentReview: URIRef
+    BlindedIndependentCentralReview: URIRef
+    PatientReported: URIRef
+    AssessmentCriteria: URIRef
+    QualitativeResult: URIRef
+    FindingKind: URIRef
+    NotReached: URIRef
+    NotEstimable: URIRef
+    NotInterpretable: URIRef
+    NoDifference: URIRef
+    NoAssociation: URIRef
+    StatedFraction: URIRef
+    BaselineCharacteristic: URIRef
+    CharacteristicKind: URIRef
+    Sex: URIRef
+    Age: URIRef
+    AgeAtDiagnosis: URIRef
+    Race: URIRef
+    Ethnicity: URIRef
+    TumorSite: URIRef
+    TumorGrade: URIRef
+    Histology: URIRef
+    MetastaticDisease: URIRef
+    PriorTherapyLines: URIRef
+    PerformanceStatus: URIRef
+    DiseaseStatus: URIRef
+    TimeSinceDiagnosis: URIRef
+    SampleSizePlan: URIRef
+    ProtocolRule: URIRef
+    ProtocolRuleKind: URIRef
+    DoseInterruptionRule: URIRef
+    DoseReductionRule: URIRef
+    ImagingScheduleRule: URIRef
+    FollowUpScheduleRule: URIRef
+    RandomizationWindowRule: URIRef
+    StratificationRule: URIRef
+    CrossoverRule: URIRef
+    TreatmentDurationRule: URIRef
+    StratificationFactor: URIRef
+    ProtocolDeviation: URIRef
+    hasStudyEndpoint: URIRef
+    forEndpoint: URIRef
+    endpointRole: URIRef
+    assessedBy: URIRef
+    usesCriteria: URIRef
+    studyEndpoint: URIRef
+    findingKind: URIRef
+    aboutEndpoint: URIRef
+    aboutStatistic: URIRef
+    versusArm: URIRef
+    hasBaselineCharacteristic: URIRef
+    characteristicKind: URIRef
+    summaryStatistic: URIRef
+    characteristicOf: URIRef
+    hasSampleSizePlan: URIRef
+    poweredForEndpoint: URIRef
+    plannedTest: URIRef
+    hasProtocolRule: URIRef
+    ruleKind: URIRef
+    appliesToArm: URIRef
+    stratifiedBy: URIRef
+    hasDeviation: URIRef
+    deviationCount: URIRef
+    eventDefinition: URIRef
+    timeOrigin: URIRef
+    censoringRule: URIRef
+    endpointTimePoint: URIRef
+    endpointTimeUnit: URIRef
+    criteriaName: URIRef
+    criteriaVersion: URIRef
+    subgroupFactor: URIRef
+    fractionNumerator: URIRef
+    fractionDenominator: URIRef
+    category: URIRef
+    characteristicTiming: URIRef
+    standardDeviation: URIRef
+    valueUnitCode: URIRef
+    plannedSampleSize: URIRef
+    statisticalPower: URIRef
+    significanceLevel: URIRef
+    testSidedness: URIRef
+    assumedHazardRatio: URIRef
+    assumedControlMedian: URIRef
+    targetMedianGain: URIRef
+    plannedFollowUp: URIRef
+    planTimeUnit: URIRef
+    requiredEvents: URIRef
+    accrualRate: URIRef
+    accrualDuration: URIRef
+    interimAnalysis: URIRef
+    interimEvents: URIRef
+    interimPercent: URIRef
+    interimBinding: URIRef
+    ruleLimit: URIRef
+    ruleLimitUnit: URIRef
+    ruleRelativeTo: URIRef
+    ruleInterval: URIRef
+    ruleIntervalUnit: URIRef
+    ruleMaxCount: URIRef
+    ruleDose: URIRef
+    ruleDoseUnit: URIRef
+    ruleFrequency: URIRef
+    imagingModality: URIRef
+    factorLevel: URIRef
+    factorCutoff: URIRef
+    factorCutoffUnit: URIRef
+    deviationKind: URIRef
+    plannedValue: URIRef
+    observedLower: URIRef
+    observedUpper: URIRef
+    detectedAfterEnrolled: URIRef
+    disclosedOn: URIRef
+    corrected: URIRef

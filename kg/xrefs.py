@@ -47,7 +47,7 @@ BIOLINK_PREFIXES = {
     "uniprot": "UniProtKB",
     "wikidata": "WIKIDATA",
 }
-_KINDS = {"drug": "drug", "disease": "disease", "target": "target"}
+_KINDS = {"drug": "drug", "disease": "disease", "target": "target", "adverse_event": "ae_term"}
 
 
 @cache
@@ -67,9 +67,23 @@ def identifier_pattern(prefix: str) -> re.Pattern[str] | None:
 
 
 def check_identifiers(graph: Graph) -> list[Problem]:
-    """Each ``cdek:xref`` CURIE has a known prefix, a valid local id and its exactMatch IRI."""
+    """Each ``cdek:xref`` CURIE has a known prefix, a valid local id and its exactMatch IRI.
+
+    Each exactMatch of a graph node is also an xref, so that the xrefs are the complete record
+    of the exact identifiers (the SHACL shapes check one per vocabulary on the xrefs).
+    """
     problems = []
     prefixes = prefix_map()
+    expanded = {
+        (node, URIRef(prefixes[p] + local))
+        for node, curie in graph.subject_objects(CDEK.xref)
+        for p, _, local in [str(curie).partition(":")]
+        if p in prefixes
+    }
+    for node, iri in sorted(graph.subject_objects(SKOS.exactMatch)):
+        if isinstance(iri, URIRef) and (node, iri) not in expanded:
+            message = f"skos:exactMatch {iri} has no cdek:xref CURIE"
+            problems.append(Problem("identifiers", str(node), "exactMatch", message))
     for node, curie in sorted(graph.subject_objects(CDEK.xref)):
         where = str(node)
         prefix, _, local = str(curie).partition(":")
@@ -94,7 +108,7 @@ def identifier_gaps(graph: Graph, minter: Minter, table: Path | None = None) -> 
         for row in csv.DictReader(handle):
             kind = _KINDS.get(row["kind"])
             if kind is None:
-                raise ValueError(f"{table}: unknown kind {row['kind']!r} (drug, disease, target)")
+                raise ValueError(f"{table}: unknown kind {row['kind']!r} ({', '.join(_KINDS)})")
             node = getattr(minter, kind)(row["key"])
             if (node, None, None) in graph:
                 gaps.add((node, CDEK.identifierGap, Literal(row["reason"])))

@@ -177,8 +177,10 @@ def test_walkthrough_checks_and_builds(tmp_path: Path) -> None:
     text = walk.files["my_documents/exm-201.txt"]
     for span in g.subjects(CDEK.section, None):
         if "exm-201-abstract" in str(span):
-            start, end = int(g.value(span, OA.start)), int(g.value(span, OA.end))
-            assert str(g.value(span, OA.exact)) == text[start:end]
+            position, quote = URIRef(f"{span}/position"), URIRef(f"{span}/quote")
+            assert {position, quote} == set(g.objects(span, OA.hasSelector))
+            start, end = int(g.value(position, OA.start)), int(g.value(position, OA.end))
+            assert str(g.value(quote, OA.exact)) == text[start:end]
 
 
 @pytest.mark.slow
@@ -422,7 +424,8 @@ def test_spans_are_end_exclusive_code_point_offsets_of_the_raw_text(tmp_path: Pa
         corpus, minter=Minter(), converter=prefix_converter(), documents_dir=tmp_path / "docs"
     ).graph
     span = Minter().span("user-doc", start, start + 8)
-    assert graph.value(span, OA.exact) == Literal("P = 0.02")
+    assert graph.value(URIRef(f"{span}/quote"), OA.exact) == Literal("P = 0.02")
+    assert graph.value(URIRef(f"{span}/quote"), OA.prefix) == Literal("Café\r\n")
     assert start == 6  # C a f é \r \n: CR LF is two characters, é is one
     assert "text[start:end]" in DOCS.read_text(encoding="utf-8")
 

@@ -147,3 +147,151 @@ def test_a_second_upper_bound_makes_the_graph_inconsistent_for_hermit() -> None:
     result = reason(g, engine="hermit")
     assert not result.consistent
     assert (hr, RDF.type, CDEK.FavourableComparativeResult) not in result.inferred
+
+
+# -- 3. combinations: the report's combination cohorts are no longer monotherapy ----------------
+
+OUTCS = R + "study/outcs/"
+
+
+def _drugs(g: Graph, arm: str) -> set[str]:
+    regimen = g.value(URIRef(OUTCS + "arm/" + arm.replace("--", "-")), CDEK.receivesRegimen)
+    return {str(d).rsplit("/", 1)[1] for d in g.objects(regimen, CDEK.regimenDrug)}
+
+
+def test_registry_combination_cohorts_name_every_drug(seed_build) -> None:
+    g = seed_build.result.graph
+    assert _drugs(g, "everolimus--gist") == {"everolimus", "cyclophosphamide"}
+    assert _drugs(g, "bevacizumab--angiosarcoma") == {"bevacizumab", "paclitaxel"}
+    assert _drugs(g, "sirolimus--chondrosarcoma") == {"sirolimus", "cyclophosphamide"}
+    # 8 of the 10 osteosarcoma lines on sirolimus also had cyclophosphamide
+    osteo = URIRef(OUTCS + "arm/sirolimus-osteosarcoma")
+    regimen = g.value(osteo, CDEK.receivesRegimen)
+    assert _drugs(g, "sirolimus--osteosarcoma") == {"sirolimus"}
+    assert set(g.objects(regimen, CDEK.someAlsoReceived)) == {URIRef(R + "drug/cyclophosphamide")}
+    split = URIRef(OUTCS + "participants/combination-sirolimus-osteosarcoma")
+    assert (g.value(split, CDEK.count), g.value(split, CDEK.denominator)) == (
+        Literal(8),
+        Literal(10),
+    )
+
+
+def test_a_combination_gives_each_drug_its_own_dose() -> None:
+    from kg.model import ArmRecord
+
+    arm = ArmRecord.model_validate(
+        {
+            "type": "arm",
+            "study": "s",
+            "id": "combo",
+            "label": "a + b",
+            "role": "experimental",
+            "regimen": {
+                "drugs": ["a", "b"],
+                "components": [
+                    {"drug": "a", "dose": 400, "unit": "mg"},
+                    {"drug": "b", "dose": 175, "unit": "mg/m2"},
+                ],
+            },
+            "loc": {"section": "s", "span": [0, 1]},
+        }
+    )
+    assert arm.stated_numbers() == {Decimal(400), Decimal(175)}
+    with pytest.raises(ValidationError, match="several drugs"):
+        ArmRecord.model_validate(
+            {**arm.model_dump(), "regimen": {"drugs": ["a", "b"], "dose": 400, "unit": "mg"}}
+        )
+    with pytest.raises(ValidationError, match="components"):
+        ArmRecord.model_validate(
+            {
+                **arm.model_dump(),
+                "regimen": {"drugs": ["a"], "components": [{"drug": "c", "dose": 1, "unit": "mg"}]},
+            }
+        )
+
+
+# -- 4. cohorts are not arms: they overlap, and LMS is the report's non-uterine group ------------
+
+
+def test_registry_cohorts_are_their_own_class_and_nest(seed_build) -> None:
+    g = seed_build.result.graph
+    gist = URIRef(OUTCS + "arm/sorafenib-gist")
+    assert (gist, RDF.type, CDEK.RegistryCohort) in g
+    assert (gist, RDF.type, CDEK.StudyArm) not in g
+    assert (gist, CDEK.withinCohort, URIRef(OUTCS + "arm/sorafenib")) in g
+    assert (URIRef(A + "arm/sorafenib"), RDF.type, CDEK.StudyArm) in g
+    lms = URIRef(OUTCS + "arm/sorafenib-leiomyosarcoma")
+    disease = g.value(lms, CDEK.cohortCondition)
+    assert disease == URIRef(R + "disease/non-uterine-leiomyosarcoma")
+    assert g.value(disease, CDEK.subtypeOf) == URIRef(R + "disease/leiomyosarcoma")
+
+
+def test_a_cohort_typed_as_an_arm_too_is_caught(seed_build) -> None:
+    g = _copy(seed_build)
+    g.add((URIRef(OUTCS + "arm/sorafenib-gist"), RDF.type, CDEK.StudyArm))
+    assert not reason(g, engine="owlrl").consistent
+
+
+def test_a_cohort_within_another_studys_cohort_is_caught(seed_build) -> None:
+    g = _copy(seed_build)
+    g.add((URIRef(OUTCS + "arm/sorafenib-gist"), CDEK.withinCohort, URIRef(A + "arm/sorafenib")))
+    assert _shapes_hit(g, "WithinCohortShape", URIRef(OUTCS + "arm/sorafenib-gist"))
+
+
+# -- 5. adverse events: kinds of terms, numeric grades, fatal is grade 5 ------------------------
+
+AE = R + "adverse-event-term/"
+
+
+def test_adverse_event_terms_have_one_kind(seed_build) -> None:
+    g = seed_build.result.graph
+    assert (URIRef(AE + "diarrhea"), RDF.type, CDEK.SpecificAdverseEventTerm) in g
+    assert (URIRef(AE + "skin-toxicity"), RDF.type, CDEK.AdverseEventCategory) in g
+    assert (URIRef(AE + "any-adverse-event"), RDF.type, CDEK.AdverseEventAggregate) in g
+    # the report's "intestinal" and "gastrointestinal" toxicity are one category
+    assert (URIRef(AE + "intestinal-toxicity"), None, None) not in g
+    broken = _copy(seed_build)
+    broken.add((URIRef(AE + "diarrhea"), RDF.type, CDEK.AdverseEventCategory))
+    assert _shapes_hit(broken, "AdverseEventTermKindShape", URIRef(AE + "diarrhea"))
+
+
+def test_grades_are_numbers_and_a_fatal_event_is_grade_5(seed_build) -> None:
+    g = seed_build.result.graph
+    fatal = list(g.subjects(CDEK.fatal, Literal(True)))
+    assert fatal and all(g.value(n, CDEK.gradeMax) == Literal(5) for n in fatal)
+    for node in g.subjects(RDF.type, CDEK.AdverseEventResult):
+        assert isinstance(g.value(node, CDEK.gradeMin).toPython(), int), node
+    broken = _copy(seed_build)
+    broken.set((fatal[0], CDEK.gradeMax, Literal(3)))
+    broken.set((fatal[0], CDEK.gradeMin, Literal(1)))
+    assert _shapes_hit(broken, "FatalIsGrade5Shape", fatal[0])
+
+
+def test_decision_serious_adverse_events_are_adverse_event_results(seed_build) -> None:
+    g = seed_build.result.graph
+    serious = [
+        n
+        for n in g.subjects(CDEK.serious, Literal(True))
+        if g.value(n, CDEK.inStudy) == URIRef(R + "study/decision")
+        and g.value(n, CDEK.adverseEventTerm) == URIRef(AE + "any-adverse-event")
+    ]
+    assert {str(g.value(n, CDEK.percent)) for n in serious} == {"37.0", "26.0"}
+    assert all((n, RDF.type, CDEK.AdverseEventResult) in g for n in serious)
+
+
+def test_a_histotype_subgroup_is_a_disease_not_a_population_string(seed_build) -> None:
+    g = seed_build.result.graph
+    gist = URIRef(R + "disease/gist")
+    medians = [
+        n
+        for n in g.subjects(CDEK.subgroupCondition, gist)
+        if (n, CDEK.statistic, CDEK.Median) in g
+    ]
+    assert [str(g.value(n, CDEK.value)) for n in medians] == ["5.5"]
+    assert not list(g.subjects(CDEK.analysisPopulation, Literal("GIST")))
+
+
+def test_registry_response_counts_are_counted_in_treatment_lines(seed_build) -> None:
+    g = seed_build.result.graph
+    node = URIRef(OUTCS + "result/partial-response-count-sorafenib-gist")
+    assert g.value(node, CDEK.unit) == Literal("treatment-lines")

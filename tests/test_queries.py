@@ -235,7 +235,7 @@ def test_describe_entity_by_any_name(graph: KnowledgeGraph, name: str) -> None:
     rows = values(graph, "12-describe-entity", entity=name)
     assert {r["entity"] for r in rows} == {SORAFENIB}
     out = {(r["property"].rsplit("#", 1)[-1], r["value"]) for r in rows}
-    assert ("exactMatch", "https://identifiers.org/drugbank:DB00398") in out
+    assert ("exactMatch", "http://identifiers.org/drugbank/DB00398") in out  # Biolink's form
     assert ("inhibits", R + "target/braf") in out
     assert any(r["direction"] == "incoming" for r in rows)
 

@@ -71,7 +71,8 @@ def _decimal(text: str) -> Literal:
 
 def _span_backwards(g: Graph) -> None:
     span = next(g.objects(RASH, PROV.wasDerivedFrom))
-    g.set((span, OA.start, Literal(10**9)))
+    position = next(g.objects(span, OA.hasSelector))
+    g.set((position, OA.start, Literal(10**9, datatype=XSD.nonNegativeInteger)))
 
 
 def _family_without_ids(g: Graph) -> None:
@@ -104,7 +105,7 @@ BREAKS = [
     ("result without source", _drop(RASH, CDEK.source), RASH, "ProvenanceShape"),
     ("statement without locator", _drop(BRAF_STATEMENT, PROV.wasDerivedFrom), BRAF_STATEMENT,
      "ProvenanceShape"),
-    ("span ends before it starts", _span_backwards, None, "TextSpanShape"),
+    ("span ends before it starts", _span_backwards, None, "TextPositionSelectorShape"),
     ("drug without identifier", _drop(SUNITINIB, SKOS.exactMatch), SUNITINIB,
      "IdentifiedEntityShape"),
     ("family without any identifier", _family_without_ids, RAS, "IdentifiedFamilyShape"),
