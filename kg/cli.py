@@ -66,10 +66,13 @@ def _build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sources",
         type=Path,
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
-        metavar="DIR",
-        help="a folder (or file) of record files to add to the embedded ones; repeatable",
+        metavar="PATH",
+        help="folders, files or .zip archives to add to the embedded records: record YAML, "
+        "ClinicalTrials.gov API v2 JSON or legacy XML, PubMed XML (told apart by content); "
+        "repeatable",
     )
     parser.add_argument(
         "--no-default", action="store_true", help="leave out the embedded seed records"
