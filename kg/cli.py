@@ -378,7 +378,14 @@ def _register_build(commands: argparse._SubParsersAction) -> None:
 
 # Each module's ``register(commands)`` adds its subcommands and sets ``func`` (Namespace -> exit
 # code) on them; it must not import anything heavy (tests/test_newcomer.py checks).
-_COMMAND_MODULES = ("kg.cli_query", "kg.cli_records", "kg.cli_vocab", "kg.cli_viz", "kg.cli_trust")
+_COMMAND_MODULES = (
+    "kg.cli_query",
+    "kg.cli_records",
+    "kg.cli_vocab",
+    "kg.cli_viz",
+    "kg.cli_trust",
+    "kg.cli_fetch",
+)
 # Modules an installation may lack: their commands then say so instead of vanishing.
 _OPTIONAL_COMMANDS = {
     "kg.cli_records": ("schema", "check"),
