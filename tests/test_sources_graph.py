@@ -35,7 +35,7 @@ def build() -> BuildReport:
     )
 
 
-def dec(graph: Graph, node, prop) -> Decimal | None:  # noqa: ANN001
+def dec(graph: Graph, node, prop) -> Decimal | None:
     value = graph.value(node, prop)
     return None if value is None else Decimal(str(value))
 

@@ -52,23 +52,23 @@ def _members(archive: Path) -> Iterator[Entry]:
     except (zipfile.BadZipFile, OSError) as error:
         yield Entry(str(archive), "unknown", f"a broken zip archive ({error})", bytes, archive)
         return
-    with opened:
-        for info in opened.infolist():
-            if info.is_dir() or Path(info.filename).name.startswith("."):
-                continue
-            name = f"{archive}!{info.filename}"
+    # left open while its entries live: each is read when its turn comes, after the walk
+    for info in opened.infolist():
+        if info.is_dir() or Path(info.filename).name.startswith("."):
+            continue
+        name = f"{archive}!{info.filename}"
 
-            def read(info: zipfile.ZipInfo = info) -> bytes:
-                with opened.open(info) as member:
-                    return member.read()
+        def read(info: zipfile.ZipInfo = info) -> bytes:
+            with opened.open(info) as member:
+                return member.read()
 
-            try:
-                with opened.open(info) as member:
-                    head = member.read(_HEAD)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-                yield Entry(
-                    name, "unknown", f"an unreadable zip member ({error})", bytes, None, True
-                )
-                continue
-            kind, seen = detect(head)
-            yield Entry(name, kind, seen, read, None, True)
+        try:
+            with opened.open(info) as member:
+                head = member.read(_HEAD)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+            yield Entry(
+                name, "unknown", f"an unreadable zip member ({error})", bytes, None, True
+            )
+            continue
+        kind, seen = detect(head)
+        yield Entry(name, kind, seen, read, None, True)
