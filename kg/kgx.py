@@ -131,6 +131,9 @@ def to_kgx(asserted: Graph, inferred: Graph | None = None) -> Kgx:
                 "publications": "|".join(sorted(data["publications"])),
             }
         )
+    from kg.sources.kgx import extend_kgx  # registry trials (issue 12), self-contained there
+
+    extend_kgx(kgx, asserted, nodes, INFORES)
     return kgx
 
 

@@ -288,3 +288,30 @@ def test_a_registry_study_of_a_curated_nct_id_is_one_node(tmp_path: Path) -> Non
     assert g.value(study, CDEK.hasOutcomeMeasure) is not None
     # "Nexavar" among the intervention's names resolves to the curated sorafenib
     assert (study, CDEK.studiesDrug, next(g.subjects(CDEK.xref, Literal("mesh:D000077157")))) in g
+
+
+@pytest.mark.slow  # the export's SPARQL over the whole graph takes ~15 s
+def test_kgx_has_the_trials_and_their_drugs_and_conditions(build: BuildReport) -> None:
+    from kg.kgx import to_kgx
+
+    kgx = to_kgx(build.result.graph)
+    trials = {n["id"] for n in kgx.nodes if n["category"] == "biolink:ClinicalTrial"}
+    assert {"CLINICALTRIALS:NCT02552212", "CLINICALTRIALS:NCT01642004"} <= trials
+    edges = {(e["subject"], e["predicate"], e["object"]) for e in kgx.edges}
+    assert ("MESH:D000068582", "biolink:in_clinical_trials_for", "MESH:D000089183") in edges
+    ids = {n["id"] for n in kgx.nodes}
+    assert all(e["subject"] in ids and e["object"] in ids for e in kgx.edges)
+
+
+@pytest.mark.slow  # HermiT over ~65k triples: ~30 s
+def test_seeds_and_every_fixture_build_with_shacl_and_the_reasoner(tmp_path: Path) -> None:
+    root = fixtures()
+    report = run_build(
+        sources=[root / "ctgov-v2", root / "ctgov-xml", root / "pubmed"],
+        out=tmp_path,
+        base=DEFAULT_BASE,
+        reasoner="auto",
+    )
+    assert report.errors == []
+    assert report.trust is not None and report.trust.validation.violations == []
+    assert report.trust.reasoning is not None and report.trust.reasoning.consistent
