@@ -13,6 +13,7 @@ the studies (goal of issue 12: at most 11x).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import resource
@@ -95,7 +96,7 @@ def main() -> int:
             f"{row['triples'] / row['seconds']:>9,.0f} triples/s, {row['errors']} errors",
             flush=True,
         )
-    for small, large in zip(rows, rows[1:], strict=False):
+    for small, large in itertools.pairwise(rows):
         scale = large["studies"] / small["studies"]
         growth = large["seconds"] / small["seconds"]
         memory = large["peak_mib"] / small["peak_mib"]
