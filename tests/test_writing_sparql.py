@@ -85,7 +85,7 @@ def test_compact_writes_a_prefixed_name_only_when_it_is_legal_sparql() -> None:
 
 def test_every_iri_a_table_prints_pastes_back(graph: KnowledgeGraph) -> None:
     result = graph.query(
-        "SELECT ?s ?c ?x WHERE { ?s a ?c . OPTIONAL { ?s cdek:xref ?x } } ORDER BY ?s LIMIT 200"
+        "SELECT ?s ?c ?x WHERE { ?s a ?c . OPTIONAL { ?s cdek:xref ?x } } ORDER BY ?s LIMIT 400"
     )
     iris = {str(t) for row in result.rows for t in row.values() if isinstance(t, rdflib.URIRef)}
     cells = {compact(rdflib.URIRef(i), result.prefixes) for i in iris}

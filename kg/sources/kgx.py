@@ -1,6 +1,6 @@
 """What registry records add to the Biolink KGX export (called at the end of kg.kgx.to_kgx).
 
-Each study with a ClinicalTrials.gov id becomes a ``biolink:ClinicalTrial`` node, and every
+Each study read from a registry record becomes a ``biolink:ClinicalTrial`` node, and every
 interventional registry study (not only randomized ones) gives ``in_clinical_trials_for``
 edges from its drugs to its conditions. Adverse events reach the export through kg.kgx's own
 ``has_adverse_event`` query (a registry count whose group maps to an arm given the drug);
@@ -43,8 +43,8 @@ def extend_kgx(kgx: Any, graph: Graph, nodes: dict[Any, dict[str, str]], infores
             ),
             None,
         )
-        if trial is None:
-            continue
+        if trial is None or graph.value(study, CDEK.studyType) is None:
+            continue  # curated studies only: a registry record gives the study type
         name = str(graph.value(study, RDFS.label) or trial)
         node(
             {
