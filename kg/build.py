@@ -254,6 +254,7 @@ class _Builder:
                 related = self.mint.publication(pub.identifiers[0])
                 self.add(node, _RELATED[pub.relation], related)
                 self.add(related, RDF.type, CDEK.Publication)
+                self.add(related, CDEK.source, node)  # the document that names it
                 self.add(related, RDFS.label, pub.label)
                 self.add(related, DCTERMS.bibliographicCitation, pub.venue)
                 self._identifiers(related, pub.identifiers, f"document {doc.id} related")
@@ -323,6 +324,11 @@ class _Builder:
     def _provenance(self, node: URIRef, sources: Iterable[Loaded]) -> None:
         for item in sources:
             for loc in item.record.loc:
+                if hasattr(loc, "add_to"):  # a JSON Pointer or XPath (kg.sources.locators)
+                    doc_id = self.doc_by_file.get(loc.file) if loc.file else item.document.id
+                    self.add(node, PROV.wasDerivedFrom, loc.add_to(self.graph, self.mint, doc_id))
+                    self.add(node, CDEK.source, self.mint.document(doc_id))
+                    continue
                 doc_id = self.doc_by_file.get(loc.file) if loc.file else item.document.id
                 if doc_id is None:  # the loader leaves such records out
                     message = f"unknown document {loc.file!r}"

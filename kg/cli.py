@@ -66,10 +66,13 @@ def _build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sources",
         type=Path,
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
-        metavar="DIR",
-        help="a folder (or file) of record files to add to the embedded ones; repeatable",
+        metavar="PATH",
+        help="folders, files or .zip archives to add to the embedded records: record YAML, "
+        "ClinicalTrials.gov API v2 JSON or legacy XML, PubMed XML (told apart by content); "
+        "repeatable",
     )
     parser.add_argument(
         "--no-default", action="store_true", help="leave out the embedded seed records"
@@ -375,7 +378,14 @@ def _register_build(commands: argparse._SubParsersAction) -> None:
 
 # Each module's ``register(commands)`` adds its subcommands and sets ``func`` (Namespace -> exit
 # code) on them; it must not import anything heavy (tests/test_newcomer.py checks).
-_COMMAND_MODULES = ("kg.cli_query", "kg.cli_records", "kg.cli_vocab", "kg.cli_viz", "kg.cli_trust")
+_COMMAND_MODULES = (
+    "kg.cli_query",
+    "kg.cli_records",
+    "kg.cli_vocab",
+    "kg.cli_viz",
+    "kg.cli_trust",
+    "kg.cli_fetch",
+)
 # Modules an installation may lack: their commands then say so instead of vanishing.
 _OPTIONAL_COMMANDS = {
     "kg.cli_records": ("schema", "check"),

@@ -98,8 +98,22 @@ LIST_DELIMITER = "|"
 # (biolink-model 4.4), restricted to the vocabularies the catalogue uses; a test checks the order
 # against the installed biolink-model.
 _PREFERRED = {
-    "biolink:SmallMolecule": ("CHEBI", "UNII", "PUBCHEM.COMPOUND", "CHEMBL.COMPOUND", "DRUGBANK"),
-    "biolink:ChemicalEntity": ("CHEBI", "UNII", "PUBCHEM.COMPOUND", "CHEMBL.COMPOUND", "DRUGBANK"),
+    "biolink:SmallMolecule": (
+        "CHEBI",
+        "UNII",
+        "PUBCHEM.COMPOUND",
+        "CHEMBL.COMPOUND",
+        "DRUGBANK",
+        "MESH",
+    ),
+    "biolink:ChemicalEntity": (
+        "CHEBI",
+        "UNII",
+        "PUBCHEM.COMPOUND",
+        "CHEMBL.COMPOUND",
+        "DRUGBANK",
+        "MESH",
+    ),
     "biolink:Disease": ("MONDO", "DOID", "MESH", "NCIT"),
     "biolink:Gene": ("NCBIGene", "HGNC"),
     "biolink:PhenotypicFeature": ("HP", "NCIT", "MESH"),
@@ -313,6 +327,7 @@ class _Exporter:
         used = {r[end] for r in kgx.edges for end in ("subject", "object")}
         used |= {s for r in kgx.edges for s in r["has_supporting_studies"].split(LIST_DELIMITER)}
         by_id: dict[str, dict[str, str]] = {}
+        used |= {row["id"] for row in self.trials.values()}  # every registered trial is evidence
         for row in [*self.nodes.values(), *self.trials.values()]:
             if row["id"] in used:
                 by_id.setdefault(row["id"], row)

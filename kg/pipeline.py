@@ -103,24 +103,39 @@ def run_build(
     from kg.build import build_graph
     from kg.export import load_context, write_all
     from kg.iris import Minter
-    from kg.records import Problem, load_corpus, record_files
+    from kg.records import Problem, check_documents, load_corpus
+    from kg.sources.emit import emit_sources
+    from kg.sources.load import add_sources, split_sources
     from kg.trust import run_checks, write_trust_outputs
     from kg.viz import whole_view, write_view
 
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
     missing = [f for f in folders if not f.exists()]
-    files = record_files(*(f for f in folders if f.exists()))
-    progress(f"reading {_count(len(files), 'record file')}")
+    # record YAML, registry and PubMed files, told apart by their content (kg.sources)
+    files, entries, source_errors, source_warnings = split_sources(f for f in folders if f.exists())
+    progress(
+        f"reading {_count(len(files), 'record file')}"
+        + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
+    )
     corpus = load_corpus(files)
     for folder in missing:
         corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
+    if documents_dir is not None:  # before the sources join: checking reassembles the corpus
+        check_documents(corpus, documents_dir)
+    found = add_sources(corpus, entries)
+    corpus.errors += source_errors + found.errors
+    corpus.warnings += source_warnings + found.warnings
+    corpus.files += found.files
+    corpus.left_out += found.left_out
     progress(
         f"building the graph from {_count(len(corpus.records), 'record')} "
         f"of {_count(len(corpus.documents), 'document')}"
     )
+    minter = Minter(base)
     result = build_graph(
-        corpus, minter=Minter(base), converter=prefix_converter(), documents_dir=documents_dir
+        corpus, minter=minter, converter=prefix_converter(), documents_dir=documents_dir
     )
+    emit_sources(result.graph, found, corpus, minter)
     report = BuildReport(corpus, result, reasoner=reasoner)
     _, engine = choose_reasoner(reasoner)
 
