@@ -469,6 +469,7 @@ class _Builder:
             self.add(node, RDF.type, CDEK.RegistryCohort if cohort else CDEK.StudyArm)
             self.add(node, RDFS.label, fields["label"])
             self.add(node, CDEK.armRole, fields["role"])
+            self.add(node, CDEK.onLabelUse, True if fields.get("on_label") else None)
             for larger in fields.get("within", []):
                 self.add(node, CDEK.withinCohort, self.mint.arm(study, larger))
             self.add(node, CDEK.inStudy, study_node)

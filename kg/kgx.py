@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, URIRef
+from rdflib import Literal, DCTERMS, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.term import Node
 
 from kg.export import atomic_write
@@ -422,7 +422,10 @@ class _Exporter:
             studied = (row.study, CDEK.studiesDrug, row.s) in self.graph
             qualifiers = (
                 {"clinical_approval_status": "off_label_use"}
-                if studied and off_label is not None and off_label.toPython() is True
+                if studied
+                and off_label is not None
+                and off_label.toPython() is True
+                and (row.evidence, CDEK.onLabelUse, Literal(True)) not in self.graph
                 else {}
             )
             edge = self._edge(

@@ -703,6 +703,8 @@ class ArmRecord(_Located):
     # a registry cohort inside a larger one (drug x histotype within the drug's cohort): cohorts
     # are strata that overlap, unlike the arms of a trial
     within: list[str] = []
+    # a cohort of a registry of off-label use whose use was approved (imatinib for DFSP)
+    on_label: bool = False
 
     @field_validator("within", mode="before")
     @classmethod

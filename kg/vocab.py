@@ -99,6 +99,7 @@ class CDEK(DefinedNamespace):
     allocationRatio: URIRef
     multicenter: URIRef
     offLabelUse: URIRef
+    onLabelUse: URIRef
     acronym: URIRef
     sponsor: URIRef
     enrollmentStart: URIRef
