@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal, DCTERMS, RDF, RDFS, SKOS, Graph, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.export import atomic_write
