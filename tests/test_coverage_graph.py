@@ -33,7 +33,7 @@ PREFIX oe: <https://w3id.org/cdekg/resource/study/outcs/endpoint/>
 PREFIX rr: <https://w3id.org/cdekg/resource/study/resort/protocol-rule/>
 PREFIX ap: <https://w3id.org/cdekg/resource/study/alliance-a091105/arm/>
 """
-NOT_REACHED = URIRef(A + "/finding/pfs-median-not-reached-all")
+NOT_REACHED = URIRef(A + "/finding/pfs-median-not-reached-sorafenib")
 PFS_ENDPOINT = URIRef(A + "/endpoint/pfs")
 ORR_ENDPOINT = URIRef(A + "/endpoint/orr")
 PLAN = URIRef(A + "/sample-size-plan/pfs")
@@ -458,7 +458,7 @@ def test_the_reasoner_refuses_a_finding_that_is_also_a_numeric_result(graph: Gra
         part.add(triple)
     part.add((NOT_REACHED, CDEK.measuresEndpoint, URIRef(R + "endpoint/pfs")))
     problems = explain_inconsistency(part)
-    assert any(p.individual.endswith("pfs-median-not-reached-all") for p in problems), problems
+    assert any(p.individual.endswith("pfs-median-not-reached-sorafenib") for p in problems), problems
     alone = Graph()
     for triple in graph.triples((NOT_REACHED, None, None)):
         alone.add(triple)
