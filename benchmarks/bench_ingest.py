@@ -46,9 +46,9 @@ def run_one(folder: Path) -> dict[str, float]:
     from kg.build import build_graph
     from kg.iris import DEFAULT_BASE, Minter
     from kg.pipeline import prefix_converter
-    from kg.records import load_corpus
     from kg.sources.emit import emit_sources
     from kg.sources.load import add_sources, split_sources
+    from kg.sources.records import load_corpus
 
     start, cpu = time.perf_counter(), time.process_time()
     _, entries, errors, _ = split_sources([folder])

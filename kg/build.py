@@ -39,7 +39,7 @@ from kg.model import (
     StudyRecord,
 )
 from kg.normalize import slug
-from kg.records import Corpus, Loaded, Problem, check_documents
+from kg.sources.records import Corpus, Loaded, Problem, check_documents
 from kg.vocab import CDEK, OA
 
 __all__ = ["BuildResult", "Conflict", "bind_prefixes", "build_graph"]
@@ -142,8 +142,8 @@ def build_graph(
     """Build the evidence graph of a corpus.
 
     With ``documents_dir`` each span is first checked against its document's text
-    (:func:`~kg.records.check_documents`): a file with a span past the end of its document is
-    left out of ``corpus``, and every span gets a text quote selector (``oa:exact``).
+    (:func:`~kg.sources.records.check_documents`): a file with a span past the end of its
+    document is left out of ``corpus``, and every span gets a text quote selector (``oa:exact``).
     """
     if documents_dir is not None:
         check_documents(corpus, documents_dir)

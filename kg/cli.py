@@ -359,7 +359,7 @@ def _run_build(args: argparse.Namespace) -> int:
     for problem in report.errors:
         errors.print(f"[red]error[/red]: {problem}", soft_wrap=True, highlight=False)
     if report.errors:
-        from kg.records import error_summary  # "1 error: a.yaml was left out, and ..."
+        from kg.sources.records import error_summary  # "1 error: a.yaml was left out, and ..."
 
         errors.print(error_summary(report.corpus, report.errors), markup=False)
         return 1

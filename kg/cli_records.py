@@ -71,7 +71,7 @@ def check_files(
     resolve names and references, and their problems are not reported.
     """
     from kg import paths
-    from kg.records import check_documents, load_corpus, record_files
+    from kg.sources.records import check_documents, load_corpus, record_files
 
     given = record_files(*files)
     mine = {path.resolve(): str(path) for path in given}

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the build's own modules load in run_build: prefix_converter
     from rdflib import Graph
 
     from kg.build import BuildResult
-    from kg.records import Corpus, Problem
+    from kg.sources.records import Corpus, Problem
     from kg.trust import TrustReport
 
 __all__ = ["ENGINE_NAMES", "BuildReport", "choose_reasoner", "prefix_converter", "run_build"]
@@ -103,9 +103,9 @@ def run_build(
     from kg.build import build_graph
     from kg.export import load_context, write_all
     from kg.iris import Minter
-    from kg.records import Problem, check_documents, load_corpus
     from kg.sources.emit import emit_sources
     from kg.sources.load import add_sources, split_sources
+    from kg.sources.records import Problem, check_documents, load_corpus
     from kg.trust import run_checks, write_trust_outputs
     from kg.viz import whole_view, write_view
 

@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from kg.export import atomic_write, to_turtle
 from kg.iris import Minter
 from kg.reason import Inconsistency, ReasoningResult, kinase_types, reason
-from kg.records import Problem
+from kg.sources.records import Problem
 from kg.validate import ValidationReport, Violation, validate
 from kg.xrefs import check_identifiers, identifier_gaps
 

@@ -12,7 +12,7 @@ from rdflib import SKOS, Graph, Literal, URIRef
 
 from kg import paths
 from kg.iris import Minter
-from kg.records import Problem
+from kg.sources.records import Problem
 from kg.vocab import CDEK
 
 __all__ = [

@@ -28,7 +28,14 @@ from kg.cli_records import check_files, record_schema, register
 from kg.iris import DEFAULT_BASE, Minter
 from kg.model import AdverseEventRecord, Design, Regimen, SourceDocument, Target
 from kg.pipeline import prefix_converter, run_build
-from kg.records import Corpus, Problem, check_documents, error_summary, load_corpus, record_files
+from kg.sources.records import (
+    Corpus,
+    Problem,
+    check_documents,
+    error_summary,
+    load_corpus,
+    record_files,
+)
 from kg.vocab import CDEK, OA
 
 R = DEFAULT_BASE
@@ -533,7 +540,7 @@ def test_record_errors_point_at_the_field_line(tmp_path: Path) -> None:
 
 
 def test_the_loader_keeps_libyaml_speed() -> None:
-    from kg import records
+    from kg.sources import records
 
     if yaml.__with_libyaml__:
         assert issubclass(records._LineLoader, yaml.CSafeLoader)

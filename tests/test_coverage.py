@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from kg import paths
-from kg.records import Corpus, check_documents, load_corpus, record_files
+from kg.sources.records import Corpus, check_documents, load_corpus, record_files
 
 # an invented report; every number a record states stands in it
 TEXT = (

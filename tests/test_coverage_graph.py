@@ -458,7 +458,8 @@ def test_the_reasoner_refuses_a_finding_that_is_also_a_numeric_result(graph: Gra
         part.add(triple)
     part.add((NOT_REACHED, CDEK.measuresEndpoint, URIRef(R + "endpoint/pfs")))
     problems = explain_inconsistency(part)
-    assert any(p.individual.endswith("pfs-median-not-reached-sorafenib") for p in problems), problems
+    found = [p for p in problems if p.individual.endswith("pfs-median-not-reached-sorafenib")]
+    assert found, problems
     alone = Graph()
     for triple in graph.triples((NOT_REACHED, None, None)):
         alone.add(triple)

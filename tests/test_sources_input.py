@@ -11,9 +11,9 @@ import pytest
 
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import run_build
-from kg.records import Corpus
 from kg.sources.detect import detect
 from kg.sources.load import add_sources, split_sources
+from kg.sources.records import Corpus
 from kg.sources.xmltree import XmlRefused, parse_xml
 from tests.sources_helpers import fixtures
 

@@ -23,7 +23,7 @@ from kg.model import OutcomeRecord, Regimen
 from kg.normalize import numbers_in_text
 from kg.pipeline import prefix_converter
 from kg.reason import java_available, reason
-from kg.records import Corpus, load_corpus
+from kg.sources.records import Corpus, load_corpus
 from kg.trust import run_checks
 from kg.validate import ValidationReport, ill_typed_literals, validate, well_typed
 from kg.vocab import CDEK, OA

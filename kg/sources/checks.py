@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from kg.records import Problem
 from kg.sources.locators import PointerLocator
 from kg.sources.numbers import BadValue, PValue, count_of, decimal_or_na, p_value
+from kg.sources.records import Problem
 
 __all__ = ["Bad", "Problems", "check_order"]
 

@@ -16,10 +16,10 @@ from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from kg.iris import Minter
 from kg.model import SourceDocument
 from kg.normalize import slug
-from kg.records import Corpus
 from kg.sources.groups import match_groups
 from kg.sources.load import SourceSet, Study
 from kg.sources.locators import PointerLocator
+from kg.sources.records import Corpus
 from kg.sources.trial import Analysis, Arm, Article, Group, Measurement, OutcomeMeasure
 from kg.vocab import CDEK, OA
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from kg import paths
 from kg.model import AdverseEventTerm, Disease, Drug
 from kg.normalize import NameIndex, slug
-from kg.records import Corpus
+from kg.sources.records import Corpus
 
 __all__ = ["CROSSWALK", "Lexicon"]
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from kg.model import Design, SourceDocument, StudyRecord
 from kg.normalize import slug
-from kg.records import Corpus, Loaded, Problem
 from kg.sources.archive import Entry, walk
 from kg.sources.checks import Bad, Problems
 from kg.sources.ctgov import read_studies
@@ -26,6 +25,7 @@ from kg.sources.ctgov_xml import read_clinical_study
 from kg.sources.lexicon import Lexicon
 from kg.sources.locators import PointerLocator
 from kg.sources.pubmed import read_article_set
+from kg.sources.records import Corpus, Loaded, Problem
 from kg.sources.trial import Article, Trial
 from kg.sources.xmltree import Node, XmlRefused, parse_xml
 
@@ -78,7 +78,7 @@ class SourceSet:
 def split_sources(
     sources: Iterable[Path],
 ) -> tuple[list[Path], list[Entry], list[Problem], list[Problem]]:
-    """Record YAML files (read by :mod:`kg.records`), other entries, errors and warnings.
+    """Record YAML files (read by :mod:`kg.sources.records`), other entries, errors and warnings.
 
     A file of no kind kg reads is an error when named by the user or broken inside a zip, and
     a warning when a folder merely holds it (a README beside the records).
