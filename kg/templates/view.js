@@ -11,6 +11,7 @@
 
   const FONT = 16; // canvas units; the opening zoom keeps labels at READABLE px or more
   const READABLE = 12;
+  const WRAP = 150; // labels wrap at this width, in canvas units
   const CAP = 250; // nodes one expansion adds at most
   const TABLE_ROWS = 300; // rows rendered before "show all"
   const RESULT_KEYS = ["ArmResult", "ComparativeResult", "AdverseEventResult"];
@@ -20,7 +21,7 @@
     aes: ["Study", "Arm", "Term", "Grade", "n/N", "%", "Notes"],
   };
   const NUMERIC = { results: [3, 4, 5, 6, 7], aes: [4, 5] };
-  const WIDTHS = { results: [11, 19, 20, 13, 11, 8, 8, 10], aes: [12, 22, 24, 9, 9, 8, 16] };
+  const WIDTHS = { results: [13, 18, 19, 12, 11, 8, 10, 9], aes: [13, 22, 24, 9, 10, 8, 14] };
 
   function text(tag, content, cls) {
     const el = document.createElement(tag);
@@ -130,10 +131,79 @@
       return [e[5] || L[e[2]]].concat((e[7] || []).map(spanText)).join("\n\n");
     }
     function visNode(i) {
-      const n = N[i], c = C[n.c], p = pos[st.layout].get(i) || [0, 0];
+      const n = N[i], p = pos[st.layout].get(i) || [0, 0];
+      return { id: i, label: n.l, title: tipOf(i), size: n.s, x: p[0], y: p[1], hidden: !passes(i) };
+    }
+
+    // -- drawing a node: its class's glyph, faded or outlined by its evidence; its label below ---
+    const glyphs = C.map((c) => c.paths.map(([d, mode]) => [new Path2D(d), mode]));
+    const wrapped = new Map();
+    let scaleNow = 1;
+    function lines(ctx, i) {
+      if (wrapped.has(i)) return wrapped.get(i);
+      const out = [];
+      let line = "";
+      for (const word of N[i].l.split(/\s+/)) {
+        const next = line ? line + " " + word : word;
+        if (line && ctx.measureText(next).width > WRAP) {
+          out.push(line);
+          line = word;
+        } else {
+          line = next;
+        }
+      }
+      if (line) out.push(line);
+      wrapped.set(i, out);
+      return out;
+    }
+    function render({ ctx, id, x, y, state }) {
+      const n = N[id], c = C[n.c], size = n.s;
       return {
-        id: i, label: n.l, title: tipOf(i), image: n.g ? c.strong : c.icon, size: n.s,
-        opacity: n.f ? 0.42 : 1, x: p[0], y: p[1], hidden: !passes(i),
+        drawNode() {
+          ctx.globalAlpha = n.f ? 0.42 : 1;
+          if (state.selected || state.hover) {
+            ctx.beginPath();
+            ctx.arc(x, y, size + 7, 0, 2 * Math.PI);
+            ctx.fillStyle = state.selected ? "rgba(255, 200, 0, 0.5)" : "rgba(60, 70, 80, 0.12)";
+            ctx.fill();
+          }
+          ctx.translate(x - size, y - size);
+          ctx.scale(size / 32, size / 32);
+          ctx.lineJoin = "round";
+          glyphs[n.c].forEach(([path, mode]) => {
+            if (mode === "fill") {
+              ctx.fillStyle = c.color;
+              ctx.fill(path);
+              ctx.lineWidth = n.g ? 6 : 2.5;
+              ctx.strokeStyle = n.g ? "#111111" : "#ffffff";
+              ctx.stroke(path);
+            } else if (mode === "white") {
+              ctx.fillStyle = "#ffffff";
+              ctx.fill(path);
+            } else {
+              ctx.lineWidth = 3;
+              ctx.strokeStyle = "#ffffff";
+              ctx.stroke(path);
+            }
+          });
+        },
+        drawExternalLabel() {
+          if (FONT * scaleNow < 4) return; // too small to read: not drawn
+          ctx.font = (state.selected ? "bold " : "") + FONT + "px system-ui, sans-serif";
+          ctx.textAlign = "center";
+          ctx.textBaseline = "top";
+          ctx.lineJoin = "round";
+          ctx.lineWidth = 4;
+          ctx.strokeStyle = "rgba(255, 255, 255, 0.92)";
+          ctx.fillStyle = "#15191d";
+          ctx.globalAlpha = n.f ? 0.75 : 1;
+          lines(ctx, id).forEach((line, k) => {
+            const top = y + size + 3 + k * FONT * 1.2;
+            ctx.strokeText(line, x, top);
+            ctx.fillText(line, x, top);
+          });
+        },
+        nodeDimensions: { width: 2 * size, height: 2 * size },
       };
     }
     function visEdge(k) {
@@ -154,16 +224,7 @@
       layout: { improvedLayout: false, randomSeed: 7 },
       interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: N.length > 1500,
         hideEdgesOnZoom: N.length > 1500, keyboard: false, multiselect: false },
-      nodes: {
-        shape: "image", borderWidth: 0, borderWidthSelected: 2, labelHighlightBold: true,
-        shapeProperties: { useBorderWithImage: true },
-        color: { border: "rgba(0,0,0,0)", background: "rgba(0,0,0,0)",
-          highlight: { border: "#1d232a", background: "rgba(255,214,0,0.35)" },
-          hover: { border: "#8a949e", background: "rgba(0,0,0,0.04)" } },
-        font: { size: FONT, face: "system-ui, sans-serif", color: "#15191d", strokeWidth: 4,
-          strokeColor: "rgba(255,255,255,0.92)" },
-        widthConstraint: { maximum: 170 },
-      },
+      nodes: { shape: "custom", ctxRenderer: render, font: { size: FONT } },
       edges: {
         smooth: false, selectionWidth: 1.5, hoverWidth: 0.5,
         color: { color: "#9aa3ad", highlight: "#1d232a", hover: "#4a5560", inherit: false },
@@ -171,6 +232,7 @@
       },
     };
     const network = new vis.Network($("kg-network"), { nodes, edges }, options);
+    network.on("beforeDrawing", () => { scaleNow = network.getScale(); });
 
     function draw(list) {
       const fresh = list.filter((i) => !st.drawn.has(i));
@@ -339,6 +401,7 @@
       st.expanded.set(i, add);
       st.placed.push([i, add]);
       draw(add);
+      show([i, ...add]);
       refreshLabels();
       report(total > add.length ? "Added the first " + add.length + " of " + total +
         " neighbours of " + N[i].l + "; search or filter to find the rest." : "");
@@ -416,12 +479,35 @@
         : "Double-click a node to add or remove its neighbours.";
       if (scale > 1.4) network.moveTo({ scale: 1.4, animation: false });
       if (scale * FONT < READABLE) {
+        // as close to the focus as the picture allows, without showing empty canvas beyond it
         scale = READABLE / FONT;
         const focus = data.focus.find((f) => st.drawn.has(f));
         const at = focus !== undefined ? network.getPositions([focus])[focus] : network.getViewPosition();
+        const shown = [...st.drawn].filter(passes);
+        if (!shown.length) return;
+        const box = shown.map((i) => network.getBoundingBox(i)).reduce((a, b) => ({
+          left: Math.min(a.left, b.left), right: Math.max(a.right, b.right),
+          top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom),
+        }));
+        const canvas = $("kg-network");
+        const halfW = canvas.clientWidth / scale / 2, halfH = canvas.clientHeight / scale / 2;
+        const within = (v, low, high) => (low > high ? (low + high) / 2 : Math.min(Math.max(v, low), high));
+        at.x = within(at.x, box.left + halfW - 20, box.right - halfW + 20);
+        at.y = within(at.y, box.top + halfH - 20, box.bottom - halfH + 20);
         network.moveTo({ position: at, scale, animation: false });
         hint.textContent += " Zoomed in so labels can be read: drag or scroll to see the rest, or fit all.";
       }
+    }
+    function show(list) {
+      // pan (and zoom out, never below readable labels) so that the nodes in list are in view
+      const canvas = $("kg-network");
+      const w = canvas.clientWidth, h = canvas.clientHeight;
+      const at = list.map((i) => network.canvasToDOM(network.getPositions([i])[i]));
+      if (at.every((p) => p.x > 40 && p.x < w - 40 && p.y > 30 && p.y < h - 60)) return;
+      const scale = network.getScale();
+      network.fit({ nodes: list.map(String).map(Number), animation: false });
+      const fitted = Math.min(scale, Math.max(network.getScale(), READABLE / FONT));
+      network.moveTo({ scale: fitted, animation: false });
     }
     function setLayout(name) {
       if (!pos[name]) return;
@@ -506,6 +592,7 @@
       if ((e[7] || []).length) sourcesInto(details, e[7]);
     }
     function select(i) {
+      if (!st.drawn.has(i)) reveal(i);
       st.selected = i;
       st.selectedEdge = -1;
       network.selectNodes([i], false);
@@ -572,22 +659,23 @@
       if (col >= 0) order.sort((a, b) => dir * compare(st.tab, col)(cells[a], cells[b]));
       return { columns: COLUMNS[st.tab], order, cells };
     }
+    const tabs = {};
+    (data.query ? ["query", "results", "aes"] : ["results", "aes"]).forEach((name) => {
+      const b = text("button");
+      b.type = "button";
+      b.setAttribute("role", "tab");
+      b.dataset.tab = name;
+      b.addEventListener("click", () => { st.tab = name; st.showAll = false; renderTable(); });
+      $("kg-tabs").appendChild(b);
+      tabs[name] = b;
+    });
     function renderTabs() {
-      const tabs = $("kg-tabs");
-      tabs.replaceChildren();
       const rows = selectionRows();
       const count = (k) => rows.filter((r) => R[r].k === k && rowOk(r)).length;
-      const list = [["results", "Results (" + count(0) + ")"], ["aes", "Adverse events (" + count(1) + ")"]];
-      if (data.query) list.unshift(["query", "Query answer (" + data.query.rows.length + ")"]);
-      list.forEach(([name, label]) => {
-        const b = text("button", label);
-        b.type = "button";
-        b.setAttribute("role", "tab");
-        b.setAttribute("aria-selected", String(st.tab === name));
-        b.dataset.tab = name;
-        b.addEventListener("click", () => { st.tab = name; st.showAll = false; renderTable(); });
-        tabs.appendChild(b);
-      });
+      tabs.results.textContent = "Results (" + count(0) + ")";
+      tabs.aes.textContent = "Adverse events (" + count(1) + ")";
+      if (tabs.query) tabs.query.textContent = "Query answer (" + data.query.rows.length + ")";
+      Object.entries(tabs).forEach(([name, b]) => b.setAttribute("aria-selected", String(st.tab === name)));
     }
     function sourceCell(td, spans) {
       td.className = "kg-quote";
@@ -767,6 +855,7 @@
     }
     const box = $("kg-search"), foundText = $("kg-found");
     function searchFor(q) {
+      st.query = q;
       st.matches = find(q);
       st.matchAt = -1;
       const drawnHits = st.matches.filter((m) => st.drawn.has(m.i)).map((m) => m.i);
@@ -776,7 +865,7 @@
       return st.matches.length;
     }
     function go(step) {
-      if (!st.matches.length) searchFor(box.value);
+      if (box.value !== st.query) searchFor(box.value);
       if (!st.matches.length) return -1;
       const m = st.matches.length;
       st.matchAt = ((st.matchAt + step) % m + m) % m;
@@ -789,6 +878,7 @@
       return hit.i;
     }
     let typing = 0;
+    st.query = "";
     box.addEventListener("input", () => {
       clearTimeout(typing);
       typing = setTimeout(() => searchFor(box.value), 120);
@@ -797,7 +887,6 @@
       if (event.key === "Enter") {
         event.preventDefault();
         clearTimeout(typing);
-        if (st.matchAt < 0) searchFor(box.value);
         go(event.shiftKey ? -1 : 1);
       }
     });
@@ -820,6 +909,23 @@
       renderTable();
       report();
     }
+    function legendGlyph(c) {
+      const ns = "http://www.w3.org/2000/svg";
+      const svg = document.createElementNS(ns, "svg");
+      svg.setAttribute("viewBox", "-4 -4 72 72");
+      svg.setAttribute("aria-hidden", "true");
+      c.paths.forEach(([d, mode]) => {
+        const path = document.createElementNS(ns, "path");
+        path.setAttribute("d", d);
+        path.setAttribute("fill", mode === "fill" ? c.color : mode === "white" ? "#fff" : "none");
+        if (mode !== "white") {
+          path.setAttribute("stroke", "#fff");
+          path.setAttribute("stroke-width", mode === "line" ? "3" : "2.5");
+        }
+        svg.appendChild(path);
+      });
+      return svg;
+    }
     const legend = $("kg-legend");
     const counts = C.map(() => 0);
     N.forEach((n) => counts[n.c]++);
@@ -835,10 +941,8 @@
         else st.hiddenClasses.add(c.key);
         applyFilters();
       });
-      const img = document.createElement("img");
-      img.src = c.icon;
-      img.alt = "";
-      label.append(check, img, document.createTextNode(c.label + " "), text("span", "(" + counts[ci] + ")", "kg-count"));
+      label.append(check, legendGlyph(c), document.createTextNode(c.label + " "),
+        text("span", "(" + counts[ci] + ")", "kg-count"));
       item.appendChild(label);
       legend.appendChild(item);
     });
@@ -862,13 +966,15 @@
       .forEach((p) => phase.appendChild(text("option", p)));
     phase.addEventListener("change", () => { F.phase = phase.value; applyFilters(); });
     $("kg-grade").addEventListener("change", (e) => { F.grade = Number(e.target.value) || 0; applyFilters(); });
-    $("kg-percent").addEventListener("input", (e) => { F.percent = Number(e.target.value) || 0; applyFilters(); });
-    $("kg-p").addEventListener("input", (e) => {
-      const v = e.target.value.trim();
-      F.p = v === "" || isNaN(Number(v)) ? null : Number(v);
-      applyFilters();
-    });
-    $("kg-n").addEventListener("input", (e) => { F.n = Number(e.target.value) || 0; applyFilters(); });
+    const number = (id, apply) => ["input", "change"].forEach((event) =>
+      $(id).addEventListener(event, (e) => {
+        const v = e.target.value.trim();
+        apply(v === "" || isNaN(Number(v)) ? null : Number(v));
+        applyFilters();
+      }));
+    number("kg-percent", (v) => { F.percent = v || 0; });
+    number("kg-p", (v) => { F.p = v; });
+    number("kg-n", (v) => { F.n = v || 0; });
     const glossary = $("kg-glossary");
     data.glossary.forEach(([abbr, meaning]) => glossary.append(text("dt", abbr), text("dd", meaning)));
     document.querySelectorAll('input[name="kg-layout"]').forEach((radio) =>

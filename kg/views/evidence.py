@@ -189,11 +189,14 @@ class Evidence:
         )
 
     def _n(self, node: FactNode, stated: Decimal | None) -> int | None:
-        """The patients a row counts: as stated, else its arm's (or study's) patients."""
+        """The patients a row counts: as stated, else its arm's; a row without an arm, its
+        study's."""
         if stated is not None:
             return int(stated)
         arm, study = node.first("resultArm"), node.first("inStudy")
-        return (self.patients(arm) if arm else None) or (self.patients(study) if study else None)
+        if arm:
+            return self.patients(arm)
+        return self.patients(study) if study else None
 
     def _ae_row(self, node: FactNode) -> Row:
         cells = self._common(node)
@@ -251,9 +254,10 @@ class Evidence:
             if low is not None and high is not None:
                 text += f" ({fmt(low)}–{fmt(high)})"
             n_part = ""
-        elif statistic == "Count" and "/" in row.cells["n"]:
-            text, n_part = f"{name} {row.cells['n']}", ""
-        elif statistic in ("Rate", "Proportion", "Count"):
+        elif statistic == "Count":
+            text = f"{name} {row.cells['n'] if '/' in row.cells['n'] else value}"
+            n_part = ""
+        elif statistic in ("Rate", "Proportion"):
             text = f"{name} {value}"
         else:
             text = f"{name} {self.facts.term(statistic)} {value}"

@@ -407,7 +407,9 @@ class _Builder:
         low, high = node.num("ciLower"), node.num("ciUpper")
         if row.statistic == "HazardRatio" and low is not None and high is not None:
             strong = strong or high < 1 or low > 1
-        faint = row.n is None or row.n < 10
+        # a large study's arm counts as large even when the arm's own count is not stated
+        known = row.n if row.n is not None else self.evidence.patients(row.study or "")
+        faint = known is None or known < 10
         return round(10 + 22 * math.sqrt(share), 1), faint, strong
 
     def span_table(self) -> dict[str, SpanInfo]:

@@ -15,7 +15,7 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kg.export import atomic_write
-from kg.views.style import CLASSES, glyph
+from kg.views.style import CLASSES, GLYPHS
 from kg.views.view import View
 
 __all__ = ["TEMPLATES", "payload", "render_html", "write_view"]
@@ -128,8 +128,7 @@ def payload(view: View) -> dict[str, Any]:
                 "key": c,
                 "label": CLASSES[c].label,
                 "color": CLASSES[c].color,
-                "icon": glyph(c),
-                "strong": glyph(c, strong=True),
+                "paths": GLYPHS[CLASSES[c].shape],
                 "level": CLASSES[c].level,
                 "size": CLASSES[c].size_means,
                 "entity": CLASSES[c].entity,

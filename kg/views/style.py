@@ -1,15 +1,13 @@
 """How each class is drawn: one colour and one glyph per class, its row in the hierarchical
-layout, and what its size means. Glyphs are small SVG images (data: URIs, allowed by the
-page's Content-Security-Policy) so that seventeen classes get seventeen shapes."""
+layout, and what its size means. Glyphs are SVG path data that the page draws on its canvas
+(and in its legend), so that seventeen classes get seventeen shapes without an image."""
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import dataclass
-from functools import cache
 
-__all__ = ["CLASSES", "ClassStyle", "glyph"]
+__all__ = ["CLASSES", "GLYPHS", "ClassStyle", "glyph_svg"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,20 @@ def _polygon(sides: int, radius: float = 29.0, turn: float = 0.0) -> str:
     points = []
     for k in range(sides):
         angle = turn + 2 * math.pi * k / sides - math.pi / 2
-        points.append(f"{32 + radius * math.cos(angle):.1f},{32 + radius * math.sin(angle):.1f}")
-    return f'<polygon points="{" ".join(points)}"/>'
+        points.append((32 + radius * math.cos(angle), 32 + radius * math.sin(angle)))
+    return _path(points)
+
+
+def _path(points: list[tuple[float, float]]) -> str:
+    head, *rest = points
+    return f"M{head[0]:.1f} {head[1]:.1f} " + " ".join(f"L{x:.1f} {y:.1f}" for x, y in rest) + " Z"
+
+
+def _circle(radius: float, cx: float = 32, cy: float = 32) -> str:
+    return (
+        f"M{cx - radius} {cy} A{radius} {radius} 0 1 0 {cx + radius} {cy} "
+        f"A{radius} {radius} 0 1 0 {cx - radius} {cy} Z"
+    )
 
 
 def _star() -> str:
@@ -62,44 +72,75 @@ def _star() -> str:
     for k in range(10):
         radius = 30 if k % 2 == 0 else 13
         angle = math.pi * k / 5 - math.pi / 2
-        points.append(f"{32 + radius * math.cos(angle):.1f},{34 + radius * math.sin(angle):.1f}")
-    return f'<polygon points="{" ".join(points)}"/>'
+        points.append((32 + radius * math.cos(angle), 34 + radius * math.sin(angle)))
+    return _path(points)
 
 
-# the body of each glyph in a 64 x 64 box, drawn with the fill and stroke given
-_SHAPES = {
-    "circle": '<circle cx="32" cy="32" r="28"/>',
-    "triangle": '<polygon points="32,3 61,58 3,58"/>',
-    "triangleDown": '<polygon points="3,6 61,6 32,61"/>',
-    "diamond": '<polygon points="32,2 62,32 32,62 2,32"/>',
-    "square": '<rect x="5" y="5" width="54" height="54"/>',
-    "octagon": _polygon(8, 30, math.pi / 8),
-    "pentagon": _polygon(5, 31),
-    "shield": '<path d="M32 3 L59 11 L56 38 Q51 54 32 61 Q13 54 8 38 L5 11 Z"/>',
-    "star": _star(),
-    "hexagon": _polygon(6, 30, math.pi / 6),
-    "folder": '<path d="M3 12 H25 L31 19 H61 V57 H3 Z"/>',
-    "bars": '<path d="M4 60 V34 H19 V60 Z M24 60 V16 H39 V60 Z M44 60 V4 H59 V60 Z"/>',
-    "bowtie": '<path d="M3 6 L32 32 L3 58 Z M61 6 L32 32 L61 58 Z"/>',
-    "cross": '<polygon points="22,3 42,3 42,22 61,22 61,42 42,42 42,61 22,61 22,42 3,42 '
-    '3,22 22,22"/>',
-    "bullseye": '<circle cx="32" cy="32" r="28"/><circle cx="32" cy="32" r="15" fill="#fff"/>'
-    '<circle cx="32" cy="32" r="7"/>',
-    "tag": '<path d="M3 32 L20 7 H61 V57 H20 Z"/><circle cx="21" cy="32" r="5" fill="#fff"/>',
-    "page": '<path d="M10 2 H42 L56 16 V62 H10 Z"/><path d="M42 2 V16 H56" fill="none"/>'
-    '<path d="M17 28 H49 M17 38 H49 M17 48 H40" fill="none"/>',
+# each glyph in a 64 x 64 box: parts filled with the class colour ("fill", outlined), with
+# white ("white"), or white lines only ("line")
+GLYPHS: dict[str, list[tuple[str, str]]] = {
+    "circle": [(_circle(28), "fill")],
+    "triangle": [(_path([(32, 3), (61, 58), (3, 58)]), "fill")],
+    "triangleDown": [(_path([(3, 6), (61, 6), (32, 61)]), "fill")],
+    "diamond": [(_path([(32, 2), (62, 32), (32, 62), (2, 32)]), "fill")],
+    "square": [(_path([(5, 5), (59, 5), (59, 59), (5, 59)]), "fill")],
+    "octagon": [(_polygon(8, 30, math.pi / 8), "fill")],
+    "pentagon": [(_polygon(5, 31), "fill")],
+    "shield": [("M32 3 L59 11 L56 38 Q51 54 32 61 Q13 54 8 38 L5 11 Z", "fill")],
+    "star": [(_star(), "fill")],
+    "hexagon": [(_polygon(6, 30, math.pi / 6), "fill")],
+    "folder": [("M3 12 H25 L31 19 H61 V57 H3 Z", "fill")],
+    "bars": [("M4 60 V34 H19 V60 Z M24 60 V16 H39 V60 Z M44 60 V4 H59 V60 Z", "fill")],
+    "bowtie": [("M3 6 L32 32 L3 58 Z M61 6 L32 32 L61 58 Z", "fill")],
+    "cross": [
+        (
+            _path(
+                [
+                    (22, 3),
+                    (42, 3),
+                    (42, 22),
+                    (61, 22),
+                    (61, 42),
+                    (42, 42),
+                    (42, 61),
+                    (22, 61),
+                    (22, 42),
+                    (3, 42),
+                    (3, 22),
+                    (22, 22),
+                ]
+            ),
+            "fill",
+        )
+    ],
+    "bullseye": [(_circle(28), "fill"), (_circle(15), "white"), (_circle(7), "fill")],
+    "tag": [("M3 32 L20 7 H61 V57 H20 Z", "fill"), (_circle(5, 21, 32), "white")],
+    "page": [
+        ("M10 2 H42 L56 16 V62 H10 Z", "fill"),
+        ("M42 2 V16 H56 M17 28 H49 M17 38 H49 M17 48 H40", "line"),
+    ],
 }
 
 
-@cache
-def glyph(cls: str, *, strong: bool = False) -> str:
-    """The class's glyph as a ``data:image/svg+xml`` URI; ``strong`` gives it a black outline
-    (a result whose interval excludes no effect, or whose p-value is below 0.05)."""
+def glyph_svg(cls: str, *, strong: bool = False) -> str:
+    """The class's glyph as an SVG document (what the page draws on its canvas and in the
+    legend); ``strong`` gives it the black outline of a result whose interval excludes 1 or
+    whose p-value is below 0.05."""
     style = CLASSES[cls]
     stroke, width = ("#111", 6) if strong else ("#ffffff", 2.5)
-    svg = (
+    parts = []
+    for d, mode in GLYPHS[style.shape]:
+        if mode == "fill":
+            parts.append(
+                f'<path d="{d}" fill="{style.color}" stroke="{stroke}" '
+                f'stroke-width="{width}" stroke-linejoin="round"/>'
+            )
+        elif mode == "white":
+            parts.append(f'<path d="{d}" fill="#fff"/>')
+        else:
+            parts.append(f'<path d="{d}" fill="none" stroke="#fff" stroke-width="3"/>')
+    return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="-2 -2 68 68">'
-        f'<g fill="{style.color}" stroke="{stroke}" stroke-width="{width}" '
-        f'stroke-linejoin="round">{_SHAPES[style.shape]}</g></svg>'
+        + "".join(parts)
+        + "</svg>"
     )
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
