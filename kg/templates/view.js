@@ -1015,7 +1015,8 @@
     network.redraw();
     Object.assign(view, {
       network, nodes, edges, data, state: st, index,
-      expand, collapse, toggle, hide, reveal, select, unselect, setLayout, search: searchFor,
+      expand, collapse, toggle, hide, reveal, select, unselect, setLayout,
+      search: (q) => { box.value = q; return searchFor(q); },
       next: () => go(1), previous: () => go(-1), csv: csvText, table: currentTable,
       png: pngBlob, passes, back: () => { const h = st.history.pop(); if (h) restore(h); },
       fontSize: FONT,
