@@ -297,6 +297,10 @@ def test_table_is_the_sparql_answer_for_the_node(
     cell, are those a SPARQL query finds for the arms given it."""
     open_page(browser, pages["drug"])
     assert browser.find_element("css selector", "#kg-details h3").text == "sorafenib"
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('#kg-details a')].map(a => [a.textContent, a.href])"
+    )
+    assert ["drugbank:DB00398", "https://identifiers.org/drugbank:DB00398"] in links
     shown = table(browser)
     expected = {row[0]: row[1:] for row in sparql(source, drug_query(DRUG_RESULTS))}
     assert set(shown) == set(expected) and len(shown) > 50
@@ -448,6 +452,13 @@ def test_filters_hide_rows_and_nodes(browser: Any, pages: dict[str, Path], sourc
     kept = set(table(browser))
     assert kept and kept == {iri for iri, r in results.items() if r[5] and Decimal(r[5]) <= 0.05}
     set_value(browser, "kg-p", "")
+    # phase: studies of another phase (or none stated) go, with their rows
+    set_value(browser, "kg-phase", "3")
+    phased = {
+        a for (a,) in sparql(source, 'SELECT ?a WHERE { ?s cdek:phase "3" ; cdek:acronym ?a }')
+    }
+    assert {c[0] for c in table(browser).values()} == phased & {"A091105", "DECISION"}
+    set_value(browser, "kg-phase", "")
     # study type: the registry's node and rows go
     outcs = node_id(browser, str(RESOURCE["study/outcs"]))
     assert not browser.execute_script("return kgView.nodes.get(arguments[0]).hidden", outcs)

@@ -10,7 +10,7 @@
   const view = (window.kgView = { ready: false });
 
   const FONT = 16; // canvas units; the opening zoom keeps labels at READABLE px or more
-  const READABLE = 12;
+  const READABLE = 11.5;
   const WRAP = 150; // labels wrap at this width, in canvas units
   const CAP = 250; // nodes one expansion adds at most
   const TABLE_ROWS = 300; // rows rendered before "show all"
@@ -21,7 +21,7 @@
     aes: ["Study", "Arm", "Term", "Grade", "n/N", "%", "Notes"],
   };
   const NUMERIC = { results: [3, 4, 5, 6, 7], aes: [4, 5] };
-  const WIDTHS = { results: [13, 18, 19, 12, 11, 8, 10, 9], aes: [13, 22, 24, 9, 10, 8, 14] };
+  const WIDTHS = { results: [14, 17, 18, 13, 11, 8, 10, 9], aes: [14, 21, 24, 9, 10, 8, 14] };
 
   function text(tag, content, cls) {
     const el = document.createElement(tag);
@@ -31,6 +31,15 @@
   }
   function safeHref(href) {
     return typeof href === "string" && /^https?:\/\/[^\s<>"]+$/i.test(href) ? href : "";
+  }
+  function toText(href, quote) {
+    // a link that opens the document at the quoted words, where the browser supports it
+    const words = (quote || "").replace(/\s+/g, " ").trim().split(" ");
+    if (words.length < 4) return href;
+    const part = (list) => encodeURIComponent(list.join(" ")).replace(/-/g, "%2D");
+    const range = words.length > 8 ? part(words.slice(0, 4)) + "," + part(words.slice(-4))
+      : part(words);
+    return href.split("#")[0] + "#:~:text=" + range;
   }
   function link(href, content) {
     const a = text("a", content);
@@ -138,14 +147,16 @@
     // -- drawing a node: its class's glyph, faded or outlined by its evidence; its label below ---
     const glyphs = C.map((c) => c.paths.map(([d, mode]) => [new Path2D(d), mode]));
     const wrapped = new Map();
+    const ruler = document.createElement("canvas").getContext("2d");
+    ruler.font = FONT + "px system-ui, sans-serif";
     let scaleNow = 1;
-    function lines(ctx, i) {
+    function lines(i) {
       if (wrapped.has(i)) return wrapped.get(i);
       const out = [];
       let line = "";
       for (const word of N[i].l.split(/\s+/)) {
         const next = line ? line + " " + word : word;
-        if (line && ctx.measureText(next).width > WRAP) {
+        if (line && ruler.measureText(next).width > WRAP) {
           out.push(line);
           line = word;
         } else {
@@ -197,7 +208,7 @@
           ctx.strokeStyle = "rgba(255, 255, 255, 0.92)";
           ctx.fillStyle = "#15191d";
           ctx.globalAlpha = n.f ? 0.75 : 1;
-          lines(ctx, id).forEach((line, k) => {
+          lines(id).forEach((line, k) => {
             const top = y + size + 3 + k * FONT * 1.2;
             ctx.strokeText(line, x, top);
             ctx.fillText(line, x, top);
@@ -206,12 +217,16 @@
         nodeDimensions: { width: 2 * size, height: 2 * size },
       };
     }
+    function edgeLabel(k) {
+      // a summary that names a hazard ratio says more than the predicate
+      return E[k][6] && E[k][6].includes("HR") ? E[k][6] : L[E[k][2]];
+    }
     function visEdge(k) {
       const e = E[k], kind = e[3];
       const edge = {
         id: k, from: e[0], to: e[1], width: e[4], title: edgeTip(k), dashes: kind !== 0,
         arrows: { to: { enabled: kind === 0, scaleFactor: 0.55 } },
-        label: st.labelled.has(k) ? e[6] || L[e[2]] : "",
+        label: st.labelled.has(k) ? edgeLabel(k) : "",
       };
       if (kind === 2) edge.color = { color: "#d62728", highlight: "#a01010", hover: "#a01010" };
       return edge;
@@ -471,32 +486,58 @@
 
     // -- layout and zoom ------------------------------------------------------------------------
     function openingZoom() {
-      network.fit({ animation: false });
-      let scale = network.getScale();
       const hint = $("kg-hint");
       hint.textContent = data.overview
         ? "Overview: entities only. Double-click a node to add its arms, results and sources."
         : "Double-click a node to add or remove its neighbours.";
-      if (scale > 1.4) network.moveTo({ scale: 1.4, animation: false });
-      if (scale * FONT < READABLE) {
+      const shown = visible();
+      let scale = fitTo(shown, 1.4);
+      if (shown.length && scale * FONT < READABLE) {
         // as close to the focus as the picture allows, without showing empty canvas beyond it
         scale = READABLE / FONT;
+        hint.textContent += " Zoomed in so labels can be read: drag or scroll to see the rest, or fit all.";
         const focus = data.focus.find((f) => st.drawn.has(f));
         const at = focus !== undefined ? network.getPositions([focus])[focus] : network.getViewPosition();
-        const shown = [...st.drawn].filter(passes);
-        if (!shown.length) return;
-        const box = shown.map((i) => network.getBoundingBox(i)).reduce((a, b) => ({
-          left: Math.min(a.left, b.left), right: Math.max(a.right, b.right),
-          top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom),
-        }));
-        const canvas = $("kg-network");
-        const halfW = canvas.clientWidth / scale / 2, halfH = canvas.clientHeight / scale / 2;
+        const box = extent(shown), room = frame();
+        const halfW = room.width / scale / 2, halfH = room.height / scale / 2;
         const within = (v, low, high) => (low > high ? (low + high) / 2 : Math.min(Math.max(v, low), high));
-        at.x = within(at.x, box.left + halfW - 20, box.right - halfW + 20);
-        at.y = within(at.y, box.top + halfH - 20, box.bottom - halfH + 20);
-        network.moveTo({ position: at, scale, animation: false });
-        hint.textContent += " Zoomed in so labels can be read: drag or scroll to see the rest, or fit all.";
+        at.x = within(at.x, box.left + halfW, box.right - halfW);
+        at.y = within(at.y, box.top + halfH, box.bottom - halfH);
+        const below = ($("kg-hint").offsetHeight || 0) / 2 / scale;
+        network.moveTo({ position: { x: at.x, y: at.y + below }, scale, animation: false });
       }
+    }
+    function extent(list) {
+      // the box the nodes and their labels take, in canvas units
+      const P = network.getPositions(list);
+      let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+      list.forEach((i) => {
+        const p = P[i], n = N[i], text = lines(i);
+        const half = Math.max(n.s, ...text.map((t) => ruler.measureText(t).width / 2));
+        left = Math.min(left, p.x - half);
+        right = Math.max(right, p.x + half);
+        top = Math.min(top, p.y - n.s);
+        bottom = Math.max(bottom, p.y + n.s + 3 + text.length * FONT * 1.2);
+      });
+      return { left, right, top, bottom };
+    }
+    function frame() {
+      // the part of the canvas not under the hint bar, in CSS pixels
+      const canvas = $("kg-network"), hint = $("kg-hint");
+      return { width: canvas.clientWidth, height: canvas.clientHeight - (hint.offsetHeight || 0) };
+    }
+    function fitTo(list, most) {
+      if (!list.length) return network.getScale();
+      const box = extent(list), room = frame();
+      const scale = Math.min(most, 0.97 * Math.min(room.width / (box.right - box.left),
+        room.height / (box.bottom - box.top)));
+      const below = ($("kg-hint").offsetHeight || 0) / 2 / scale;
+      network.moveTo({ position: { x: (box.left + box.right) / 2, y: (box.top + box.bottom) / 2 + below },
+        scale, animation: false });
+      return scale;
+    }
+    function visible() {
+      return [...st.drawn].filter(passes);
     }
     function show(list) {
       // pan (and zoom out, never below readable labels) so that the nodes in list are in view
@@ -505,9 +546,8 @@
       const at = list.map((i) => network.canvasToDOM(network.getPositions([i])[i]));
       if (at.every((p) => p.x > 40 && p.x < w - 40 && p.y > 30 && p.y < h - 60)) return;
       const scale = network.getScale();
-      network.fit({ nodes: list.map(String).map(Number), animation: false });
-      const fitted = Math.min(scale, Math.max(network.getScale(), READABLE / FONT));
-      network.moveTo({ scale: fitted, animation: false });
+      const fitted = fitTo(list, scale);
+      if (fitted < READABLE / FONT) network.moveTo({ scale: READABLE / FONT, animation: false });
     }
     function setLayout(name) {
       if (!pos[name]) return;
@@ -530,15 +570,16 @@
       const want = new Set();
       if (st.edgesDrawn.size <= 40) st.edgesDrawn.forEach((k) => want.add(k));
       if (st.selected >= 0) {
-        const mine = adj[st.selected].filter((k) => st.edgesDrawn.has(k) && (E[k][3] !== 1 || E[k][6].includes("HR")));
-        if (mine.length <= 14) mine.forEach((k) => want.add(k));
+        // a hub's labels would pile up on each other: its edges say what they are on hover
+        const mine = adj[st.selected].filter((k) => st.edgesDrawn.has(k));
+        if (mine.length <= 6) mine.forEach((k) => want.add(k));
       }
       if (st.selectedEdge >= 0 && st.edgesDrawn.has(st.selectedEdge)) want.add(st.selectedEdge);
       const change = [];
       want.forEach((k) => { if (!st.labelled.has(k)) change.push(k); });
       st.labelled.forEach((k) => { if (!want.has(k) && st.edgesDrawn.has(k)) change.push(k); });
       st.labelled = want;
-      edges.update(change.map((k) => ({ id: k, label: want.has(k) ? E[k][6] || L[E[k][2]] : "" })));
+      edges.update(change.map((k) => ({ id: k, label: want.has(k) ? edgeLabel(k) : "" })));
     }
 
     // -- details --------------------------------------------------------------------------------
@@ -550,7 +591,7 @@
         const where = doc + (section ? ", " + section : "") +
           (quote ? "" : ", characters " + start + "-" + end + " (no text in the graph)");
         const line = text("div", null, "kg-note");
-        if (safeHref(href)) line.appendChild(link(safeHref(href), where));
+        if (safeHref(href)) line.appendChild(link(toText(safeHref(href), quote), where));
         else line.textContent = where;
         parent.appendChild(line);
       });
@@ -689,9 +730,9 @@
           div.appendChild(q);
           div.appendChild(document.createTextNode(" "));
         }
-        const where = "— " + doc + (section ? ", " + section : "") +
+        const where = (quote ? "— " : "") + doc + (section ? ", " + section : "") +
           (quote ? "" : ", characters " + start + "-" + end);
-        if (safeHref(href)) div.appendChild(link(safeHref(href), where));
+        if (safeHref(href)) div.appendChild(link(toText(safeHref(href), quote), where));
         else div.appendChild(text("span", where));
         td.appendChild(div);
       });
@@ -963,7 +1004,11 @@
     });
     const phase = $("kg-phase");
     [...new Set(N.filter((n, i) => STUDY_KEYS.includes(key(i))).map((n) => n.ph || "not stated"))].sort()
-      .forEach((p) => phase.appendChild(text("option", p)));
+      .forEach((p) => {
+        const option = text("option", p);
+        option.value = p;
+        phase.appendChild(option);
+      });
     phase.addEventListener("change", () => { F.phase = phase.value; applyFilters(); });
     $("kg-grade").addEventListener("change", (e) => { F.grade = Number(e.target.value) || 0; applyFilters(); });
     const number = (id, apply) => ["input", "change"].forEach((event) =>
@@ -984,7 +1029,7 @@
     $("kg-hide").addEventListener("click", () => hide(st.selected));
     $("kg-back").addEventListener("click", () => { const h = st.history.pop(); if (h) restore(h); });
     $("kg-reset").addEventListener("click", () => { remember(); restore(start); setLayout(st.layout); });
-    $("kg-fit").addEventListener("click", () => network.fit({ animation: false }));
+    $("kg-fit").addEventListener("click", () => fitTo(visible(), 1.4));
 
     network.on("click", (p) => {
       if (p.nodes.length) select(p.nodes[0]);

@@ -122,16 +122,7 @@ class _Builder:
         self.quote, self.link = quote, link
         self.nodes: dict[str, VNode] = {}
         self.edges: list[VEdge] = []
-        self.rows = sorted(
-            (r for iri, r in evidence.rows.items() if iri in scope),
-            key=lambda r: (
-                r.cells["study"],
-                r.cells["arm"],
-                r.kind,
-                r.cells.get("endpoint", r.cells.get("term", "")),
-                r.node,
-            ),
-        )
+        self.rows = sorted((r for iri, r in evidence.rows.items() if iri in scope), key=self._order)
         self.arm_drugs = {
             a: [d for d in evidence.arm_drugs(facts.nodes[a]) if d in scope]
             for a in scope
@@ -142,6 +133,26 @@ class _Builder:
             for a in self.arm_drugs
         }
         self.groups: dict[str, str] = {}  # cohort arm -> its group
+
+    def _order(self, row: Row) -> tuple:
+        """Randomized trials first, bigger first; in a study, comparisons first, then the
+        experimental arms and cohorts, then the controls; then endpoint or term."""
+        study = self.facts.get(row.study)
+        rank = (
+            {"RandomizedControlledTrial": 0, "RegistryStudy": 2}.get(study.cls, 1) if study else 3
+        )
+        arm = self.facts.get(row.arm)
+        role = arm.one("armRole") if arm else None
+        return (
+            rank,
+            -(self.evidence.patients(row.study) or 0) if row.study else 0,
+            row.cells["study"],
+            0 if row.comparator else 1 if role != "control" else 2,
+            row.cells["arm"],
+            row.kind,
+            row.cells.get("endpoint", row.cells.get("term", "")),
+            row.node,
+        )
 
     # -- nodes --------------------------------------------------------------------------------
 

@@ -46,8 +46,11 @@ def label_box(label: str, size: float, *, font: float = 16.0, wrap: float = 160.
     return Box(min(width, wrap) + GAP, height, height / 2 - size - GAP / 2)
 
 
-def _separate(pos: np.ndarray, boxes: np.ndarray, rounds: int = 400) -> np.ndarray:
-    """Push apart nodes whose boxes overlap, along the axis of least overlap."""
+def _separate(
+    pos: np.ndarray, boxes: np.ndarray, rounds: int = 400, bias: float = 1.0
+) -> np.ndarray:
+    """Push apart nodes whose boxes overlap, along the axis of least overlap (``bias`` above 1
+    prefers pushing sideways, below 1 up and down)."""
     n = len(pos)
     if n < 2:
         return pos
@@ -62,8 +65,8 @@ def _separate(pos: np.ndarray, boxes: np.ndarray, rounds: int = 400) -> np.ndarr
         np.fill_diagonal(hit, False)
         if not hit.any():
             break
-        along_x = hit & (ox <= oy)
-        along_y = hit & (ox > oy)
+        along_x = hit & (ox <= oy * bias)
+        along_y = hit & (ox > oy * bias)
         sx = np.where(dx >= 0, 1.0, -1.0)
         sy = np.where(dy >= 0, 1.0, -1.0)
         # a tie in position still separates: the lower index goes first
@@ -110,6 +113,7 @@ def force_layout(
         ids = sorted(local)
         sizes = _sizes(ids, boxes)
         pos = _stretch(_separate(np.array([local[n] for n in ids]), sizes), sizes, aspect)
+        pos = _compact(pos, sizes, aspect)
         low = (pos - sizes / 2).min(axis=0)
         high = (pos + sizes / 2).max(axis=0)
         laid.append((ids, pos - low, high - low))
@@ -131,6 +135,19 @@ def force_layout(
         else:
             x, line = x + w + GAP, max(line, h)
     return _centred(placed, boxes)
+
+
+def _compact(pos: np.ndarray, sizes: np.ndarray, aspect: float, rounds: int = 30) -> np.ndarray:
+    """Pull everything a little towards the middle, free it of overlaps, again and again: the
+    empty space a spring layout leaves shrinks while neighbours stay neighbours. The longer
+    side (for a picture ``aspect`` times as wide as high) is pulled harder."""
+    for _ in range(rounds):
+        extent = ((pos + sizes / 2).max(axis=0) - (pos - sizes / 2).min(axis=0)).clip(min=1.0)
+        wide = extent[0] / extent[1] > aspect
+        pull = np.array([0.9, 0.96]) if wide else np.array([0.96, 0.9])
+        middle = pos.mean(axis=0)
+        pos = _separate(middle + (pos - middle) * pull, sizes, rounds=80, bias=0.5 if wide else 2)
+    return _separate(pos, sizes)
 
 
 def _stretch(pos: np.ndarray, sizes: np.ndarray, aspect: float) -> np.ndarray:
