@@ -242,7 +242,9 @@
       nodes: { shape: "custom", ctxRenderer: render, font: { size: FONT } },
       edges: {
         smooth: false, selectionWidth: 1.5, hoverWidth: 0.5,
-        color: { color: "#9aa3ad", highlight: "#1d232a", hover: "#4a5560", inherit: false },
+        // many edges drawn at once: fainter, so that labels and glyphs stay legible
+        color: { color: data.initial.length > 80 ? "rgba(130, 140, 150, 0.45)" : "#9aa3ad",
+          highlight: "#1d232a", hover: "#4a5560", inherit: false },
         font: { size: 13, color: "#34404b", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
       },
     };
