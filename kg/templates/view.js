@@ -743,6 +743,7 @@
       renderTabs();
       const table = currentTable();
       const head = $("kg-table").tHead, body = $("kg-table").tBodies[0];
+      $("kg-table").className = st.tab === "query" ? "kg-wide" : "";
       head.replaceChildren();
       body.replaceChildren();
       const tr = text("tr");

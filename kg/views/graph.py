@@ -136,7 +136,8 @@ class _Builder:
 
     def _order(self, row: Row) -> tuple:
         """Randomized trials first, bigger first; in a study, comparisons first, then the
-        experimental arms and cohorts, then the controls; then endpoint or term."""
+        experimental arms and cohorts, then the controls; then endpoint, or adverse events
+        from the commonest."""
         study = self.facts.get(row.study)
         rank = (
             {"RandomizedControlledTrial": 0, "RegistryStudy": 2}.get(study.cls, 1) if study else 3
@@ -150,6 +151,7 @@ class _Builder:
             0 if row.comparator else 1 if role != "control" else 2,
             row.cells["arm"],
             row.kind,
+            -(row.percent or 0) if row.kind == "ae" else 0,  # adverse events: commonest first
             row.cells.get("endpoint", row.cells.get("term", "")),
             row.node,
         )

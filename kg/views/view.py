@@ -49,6 +49,7 @@ LIMIT = 150
 """Above this many nodes (spans aside) a page opens on the entity overview."""
 
 Point = tuple[float, float]
+_ON_DEMAND = ("TextSpan", "Endpoint", "AdverseEventTerm")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class View:
     def overview(self) -> bool:
         """The page opens on the entities and expands the rest on demand."""
         return self.kind != "query" and len(self.initial) < sum(
-            1 for n in self.graph.nodes.values() if n.cls != "TextSpan"
+            1 for n in self.graph.nodes.values() if n.cls not in _ON_DEMAND
         )
 
 
@@ -173,7 +174,8 @@ def _finish(
     subtitle: str = "",
     query: QueryTable | None = None,
 ) -> View:
-    drawable = [n for n, v in graph.nodes.items() if v.cls != "TextSpan"]
+    # endpoints and terms are named in their results' labels; they and spans come on demand
+    drawable = [n for n, v in graph.nodes.items() if v.cls not in _ON_DEMAND]
     if initial is None:
         linked = {e.source for e in graph.edges} | {e.target for e in graph.edges}
         initial = (
