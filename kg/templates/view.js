@@ -249,6 +249,7 @@
       },
     };
     const network = new vis.Network($("kg-network"), { nodes, edges }, options);
+    perf.network = performance.now();
     network.on("beforeDrawing", () => { scaleNow = network.getScale(); });
 
     function draw(list) {
@@ -493,7 +494,7 @@
         ? "Overview: entities only. Double-click a node to add its arms, results and sources."
         : "Double-click a node to add or remove its neighbours.";
       const shown = visible();
-      let scale = fitTo(shown, 1.4);
+      let scale = fitTo(shown, 1);
       if (shown.length && scale * FONT < READABLE) {
         // as close to the focus as the picture allows, without showing empty canvas beyond it
         scale = READABLE / FONT;
@@ -570,7 +571,7 @@
     // -- edge labels: all when few edges are drawn, else those of the selection -------------------
     function refreshLabels() {
       const want = new Set();
-      if (st.edgesDrawn.size <= 40) st.edgesDrawn.forEach((k) => want.add(k));
+      if (st.edgesDrawn.size <= 40) st.edgesDrawn.forEach((k) => E[k][8] || want.add(k));
       if (st.selected >= 0) {
         // a hub's labels would pile up on each other: its edges say what they are on hover
         const mine = adj[st.selected].filter((k) => st.edgesDrawn.has(k));
@@ -1032,7 +1033,7 @@
     $("kg-hide").addEventListener("click", () => hide(st.selected));
     $("kg-back").addEventListener("click", () => { const h = st.history.pop(); if (h) restore(h); });
     $("kg-reset").addEventListener("click", () => { remember(); restore(start); setLayout(st.layout); });
-    $("kg-fit").addEventListener("click", () => fitTo(visible(), 1.4));
+    $("kg-fit").addEventListener("click", () => fitTo(visible(), 1));
 
     network.on("click", (p) => {
       if (p.nodes.length) select(p.nodes[0]);
@@ -1046,12 +1047,15 @@
 
     // -- open -----------------------------------------------------------------------------------
     draw(data.initial);
+    perf.drawn = performance.now();
     const start = snapshot();
     refreshLabels();
     openingZoom();
+    perf.zoomed = performance.now();
     const focus = data.focus.find((f) => st.drawn.has(f));
     if (focus !== undefined) select(focus);
     else renderTable();
+    perf.table = performance.now();
     report(data.overview ? "" : undefined);
     network.once("afterDrawing", () => {
       perf.firstDraw = performance.now();

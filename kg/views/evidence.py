@@ -255,7 +255,7 @@ class Evidence:
                 text += f" ({fmt(low)}–{fmt(high)})"
             n_part = ""
         elif statistic == "Count":
-            text = f"{name} {row.cells['n'] if '/' in row.cells['n'] else value}"
+            text = f"{name} {row.cells['n'] if '/' in row.cells['n'] else 'n=' + value}"
             n_part = ""
         elif statistic in ("Rate", "Proportion"):
             text = f"{name} {value}"

@@ -39,6 +39,15 @@ EDGE_KEYS = (
     "prov:wasDerivedFrom",
 )
 _GROUP = "group:"
+_QUIET = {
+    "hasArm",
+    "resultArm",
+    "hasResult",
+    "measuresEndpoint",
+    "adverseEventTerm",
+    "prov:wasDerivedFrom",
+    "cohortCondition",
+}
 
 
 @dataclass
@@ -78,6 +87,8 @@ class VEdge:
     tip: str = ""
     short: str = ""
     spans: list[str] = field(default_factory=list)
+    quiet: bool = False
+    """Structure (arm of, result of, source of) rather than a finding: never labelled unasked."""
 
 
 @dataclass(frozen=True)
@@ -207,8 +218,8 @@ class _Builder:
             )
             for arm in arms:
                 self.groups[arm] = gid
-            self.edges.append(VEdge(study, gid, "has cohorts"))
-            self.edges += [VEdge(gid, arm, "includes cohort") for arm in arms]
+            self.edges.append(VEdge(study, gid, "has cohorts", quiet=True))
+            self.edges += [VEdge(gid, arm, "includes cohort", quiet=True) for arm in arms]
 
     def _parents(self) -> None:
         for iri, vnode in self.nodes.items():
@@ -235,7 +246,7 @@ class _Builder:
                         self.edges.append(self._stated(node, key, target))
         for arm, drugs in sorted(self.arm_drugs.items()):
             for drug in drugs:
-                self.edges.append(VEdge(arm, drug, facts.term("regimenDrug")))
+                self.edges.append(VEdge(arm, drug, facts.term("regimenDrug"), quiet=True))
         self._summaries()
         self._conflicts()
 
@@ -248,7 +259,7 @@ class _Builder:
 
     def _stated(self, node: FactNode, key: str, target: str) -> VEdge:
         label = "source text" if key == "prov:wasDerivedFrom" else self.facts.term(key)
-        edge = VEdge(node.iri, target, label)
+        edge = VEdge(node.iri, target, label, quiet=key in _QUIET)
         if key == "studiesDrug":
             arms = {a for a, d in self.arm_drugs.items() if target in d and self._in(a, node.iri)}
             edge.short, edge.tip, patients = self._evidence(arms, f"{label}")

@@ -82,6 +82,7 @@ def payload(view: View) -> dict[str, Any]:
             e.tip,
             e.short,
             [span_index[s] for s in e.spans if s in span_index],
+            1 if e.quiet else 0,
         ]
         for e in graph.edges
         if e.source in index and e.target in index
