@@ -190,6 +190,12 @@ def test_overview_labels_readable_at_the_opening_zoom(browser: Any, pages: dict[
     font size times the transform the canvas applies (zoom, device pixels)."""
     seen = open_page(browser, pages["whole"])
     assert seen["console"] == [] and seen["drawn"] < seen["total"]  # opens on the overview
+    # the side bar (saying what is loading) paints before the work starts
+    painted, started = browser.execute_script(
+        "return [performance.getEntriesByName('first-contentful-paint')[0].startTime,"
+        " kgPerf.parsed]"
+    )
+    assert painted <= started
     measured = browser.execute_script(
         "const sizes = [], proto = CanvasRenderingContext2D.prototype, fill = proto.fillText;"
         "proto.fillText = function (text, x, y) {"
@@ -301,6 +307,15 @@ def test_table_is_the_sparql_answer_for_the_node(
         "return [...document.querySelectorAll('#kg-details a')].map(a => [a.textContent, a.href])"
     )
     assert ["drugbank:DB00398", "https://identifiers.org/drugbank:DB00398"] in links
+    hazard = str(RESOURCE["study/alliance-a091105/result/pfs-hazard-ratio-sorafenib-vs-placebo"])
+    tip = browser.execute_script(
+        "const i = kgView.index.get(arguments[0]); kgView.reveal(i);"
+        "return kgView.nodes.get(i).title",
+        hazard,
+    )
+    assert "study: A091105 (clinicaltrials:NCT02066181)" in tip
+    if paths.SEEDS.is_dir():  # the page quotes the text, not only its offsets
+        assert "0.13; 95% CI, 0.05 to 0.31" in tip
     shown = table(browser)
     expected = {row[0]: row[1:] for row in sparql(source, drug_query(DRUG_RESULTS))}
     assert set(shown) == set(expected) and len(shown) > 50

@@ -289,6 +289,13 @@ def test_tooltips_quote_the_text(seed_build: BuildReport, seeds: Path):
     assert not any(s[4] for s in without["spans"])
 
 
+def test_quotes_come_from_the_graph_when_it_has_them():
+    data = payload(whole_view(evil_graph()))
+    assert [s[4] for s in data["spans"]] == ["</script><img src=y onerror=alert(7)>"]
+    event = next(n for n in data["nodes"] if n["id"].endswith("/adverse-event/a"))
+    assert event["sp"] == [0] and "study: " in event["t"]
+
+
 def test_identifiers_are_links(sorafenib: View):
     node = sorafenib.graph.nodes[str(RESOURCE["drug/sorafenib"])]
     assert ("drugbank:DB00398", "https://identifiers.org/drugbank:DB00398") in node.ids

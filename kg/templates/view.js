@@ -1085,5 +1085,5 @@
   }
   // let the side bar paint (and say what is loading) before the work starts
   if (document.visibilityState === "hidden") setTimeout(run, 0);
-  else requestAnimationFrame(() => setTimeout(run, 0));
+  else requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(run, 0)));
 })();
