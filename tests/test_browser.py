@@ -200,7 +200,8 @@ def test_overview_labels_readable_at_the_opening_zoom(browser: Any, pages: dict[
         "const sizes = [], proto = CanvasRenderingContext2D.prototype, fill = proto.fillText;"
         "proto.fillText = function (text, x, y) {"
         "  const px = parseFloat(/(\\d+(?:\\.\\d+)?)px/.exec(this.font)[1]);"
-        "  sizes.push(px * this.getTransform().a / window.devicePixelRatio);"
+        "  const t = this.getTransform();"  # an edge's label may be turned along the edge
+        "  sizes.push(px * Math.hypot(t.a, t.b) / window.devicePixelRatio);"
         "  return fill.apply(this, arguments); };"
         "kgView.network.redraw();"
         "return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {"

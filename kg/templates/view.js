@@ -218,8 +218,10 @@
       };
     }
     function edgeLabel(k) {
-      // a summary that names a hazard ratio says more than the predicate
-      return E[k][6] && E[k][6].includes("HR") ? E[k][6] : L[E[k][2]];
+      // a summary that names a hazard ratio says more than the predicate (the rest: on hover)
+      const short = E[k][6] || "";
+      const best = short.indexOf("best HR");
+      return best >= 0 ? short.slice(best) : L[E[k][2]];
     }
     function visEdge(k) {
       const e = E[k], kind = e[3];
@@ -245,7 +247,7 @@
         // many edges drawn at once: fainter, so that labels and glyphs stay legible
         color: { color: data.initial.length > 80 ? "rgba(130, 140, 150, 0.45)" : "#9aa3ad",
           highlight: "#1d232a", hover: "#4a5560", inherit: false },
-        font: { size: 13, color: "#34404b", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
+        font: { size: FONT, color: "#34404b", strokeWidth: 4, strokeColor: "#ffffff", align: "middle" },
       },
     };
     const network = new vis.Network($("kg-network"), { nodes, edges }, options);
@@ -571,6 +573,8 @@
     // -- edge labels: all when few edges are drawn, else those of the selection -------------------
     function refreshLabels() {
       const want = new Set();
+      // a drug-disease summary naming a hazard ratio is always labelled: few edges carry one
+      st.edgesDrawn.forEach((k) => E[k][3] === 1 && E[k][6].includes("HR") && want.add(k));
       if (st.edgesDrawn.size <= 40) st.edgesDrawn.forEach((k) => E[k][8] || want.add(k));
       if (st.selected >= 0) {
         // a hub's labels would pile up on each other: its edges say what they are on hover

@@ -146,9 +146,9 @@ class _Builder:
         self.groups: dict[str, str] = {}  # cohort arm -> its group
 
     def _order(self, row: Row) -> tuple:
-        """Randomized trials first, bigger first; in a study, comparisons first, then the
-        experimental arms and cohorts, then the controls; then endpoint, or adverse events
-        from the commonest."""
+        """Comparisons first; then randomized trials, bigger first; in a study the experimental
+        arms and cohorts before the controls; then endpoint, or adverse events from the
+        commonest."""
         study = self.facts.get(row.study)
         rank = (
             {"RandomizedControlledTrial": 0, "RegistryStudy": 2}.get(study.cls, 1) if study else 3
@@ -156,10 +156,11 @@ class _Builder:
         arm = self.facts.get(row.arm)
         role = arm.one("armRole") if arm else None
         return (
+            0 if row.comparator else 1,  # comparisons (hazard ratios) lead the table
             rank,
             -(self.evidence.patients(row.study) or 0) if row.study else 0,
             row.cells["study"],
-            0 if row.comparator else 1 if role != "control" else 2,
+            0 if role != "control" else 1,
             row.cells["arm"],
             row.kind,
             -(row.percent or 0) if row.kind == "ae" else 0,  # adverse events: commonest first

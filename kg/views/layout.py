@@ -98,9 +98,11 @@ def force_layout(
     boxes: Mapping[str, Box],
     *,
     aspect: float = 0.8,
+    lengths: Mapping[tuple[str, str], float] | None = None,
 ) -> dict[str, Point]:
     """A spring layout per component, overlaps removed; the small components packed beside or
-    below the biggest so that the picture is about ``aspect`` times as wide as high."""
+    below the biggest so that the picture is about ``aspect`` times as wide as high. An edge
+    in ``lengths`` (one that will carry a label) is made at least that long."""
     graph = nx.Graph()
     graph.add_nodes_from(sorted(nodes))
     graph.add_edges_from((u, v) for u, v in edges if u != v and u in graph and v in graph)
@@ -114,6 +116,7 @@ def force_layout(
         sizes = _sizes(ids, boxes)
         pos = _stretch(_separate(np.array([local[n] for n in ids]), sizes), sizes, aspect)
         pos = _compact(pos, sizes, aspect)
+        pos = _lengthen(pos, sizes, ids, lengths or {})
         low = (pos - sizes / 2).min(axis=0)
         high = (pos + sizes / 2).max(axis=0)
         laid.append((ids, pos - low, high - low))
@@ -135,6 +138,26 @@ def force_layout(
         else:
             x, line = x + w + GAP, max(line, h)
     return _centred(placed, boxes)
+
+
+def _lengthen(
+    pos: np.ndarray, sizes: np.ndarray, ids: list[str], lengths: Mapping[tuple[str, str], float]
+) -> np.ndarray:
+    """Move the far end of each edge in ``lengths`` out along the edge until it is that long,
+    then free the picture of overlaps again."""
+    where = {n: i for i, n in enumerate(ids)}
+    moved = False
+    for (u, v), length in sorted(lengths.items()):
+        if u not in where or v not in where:
+            continue
+        a, b = where[u], where[v]
+        step = pos[b] - pos[a]
+        distance = float(np.linalg.norm(step))
+        if distance < length:
+            direction = step / distance if distance > 0 else np.array([0.0, 1.0])
+            pos[b] = pos[a] + direction * length
+            moved = True
+    return _separate(pos, sizes) if moved else pos
 
 
 def _compact(pos: np.ndarray, sizes: np.ndarray, aspect: float, rounds: int = 30) -> np.ndarray:

@@ -194,8 +194,14 @@ def _layouts(graph: ViewGraph, initial: list[str]) -> dict[str, dict[str, Point]
     boxes = {n: label_box(graph.nodes[n].label, graph.nodes[n].size) for n in chosen}
     edges = [(e.source, e.target) for e in graph.edges if e.source in chosen and e.target in chosen]
     levels = {n: CLASSES[graph.nodes[n].cls].level for n in chosen}
+    # a drug-disease summary naming a hazard ratio is labelled on the page: room for the label
+    lengths = {
+        (e.source, e.target): graph.nodes[e.source].size + graph.nodes[e.target].size + 140
+        for e in graph.edges
+        if e.kind == "summary" and "best HR" in e.short and {e.source, e.target} <= chosen
+    }
     return {
-        "force": force_layout(chosen, edges, boxes),
+        "force": force_layout(chosen, edges, boxes, lengths=lengths),
         "layered": layered_layout(chosen, edges, levels, boxes),
     }
 
