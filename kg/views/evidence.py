@@ -101,8 +101,8 @@ class Evidence:
         """The number of patients (or treatment lines) of an arm or study, as counted."""
         counts = self.counts.get(iri, [])
         for population in _POPULATIONS:
-            values = [c.num("count") for c in counts if c.one("population") == population]
-            values = [v for v in values if v is not None]
+            found = [c.num("count") for c in counts if c.one("population") == population]
+            values = [v for v in found if v is not None]
             if values:
                 return int(max(values))
         values = [v for v in (c.num("count") for c in counts) if v is not None]

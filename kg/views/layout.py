@@ -248,9 +248,9 @@ def layered_layout(
     y = 0.0
     for level in order:
         line: list[str] = []
-        for n in [*rows[level], None]:
+        for n in [*rows[level], ""]:  # "" flushes the last line
             width = sum(boxes[m].width for m in line)
-            if n is None or (line and width + boxes[n].width > limit):
+            if not n or (line and width + boxes[n].width > limit):
                 x = -width / 2
                 tallest = max(boxes[m].height for m in line)
                 for m in line:
@@ -258,7 +258,7 @@ def layered_layout(
                     x += boxes[m].width
                 y += tallest + 20
                 line = []
-            if n is not None:
+            if n:
                 line.append(n)
         y += 70
     return _centred(placed, boxes)

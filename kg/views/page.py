@@ -58,7 +58,7 @@ def payload(view: View) -> dict[str, Any]:
             "k": v.names,
             "st": index.get(v.study, -1) if v.study else -1,
         }
-        optional = {
+        optional: dict[str, Any] = {
             "f": 1 if v.faint else 0,
             "g": 1 if v.strong else 0,
             "ids": [[text, href or ""] for text, href in v.ids],

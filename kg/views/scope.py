@@ -18,6 +18,8 @@ __all__ = [
     "ENTITY_CLASSES",
     "disease_scope",
     "drug_scope",
+    "narrower",
+    "nodes_named",
     "study_scope",
     "whole_scope",
 ]
@@ -116,7 +118,7 @@ def study_scope(facts: Facts, evidence: Evidence, study: str) -> set[str]:
     return _with_context(facts, {n for n in nodes if n in facts.nodes})
 
 
-def _narrower(facts: Facts, disease: str) -> set[str]:
+def narrower(facts: Facts, disease: str) -> set[str]:
     """The disease and every disease that is a subtype of it, at any depth."""
     found, todo = {disease}, [disease]
     while todo:
@@ -132,7 +134,7 @@ def disease_scope(facts: Facts, evidence: Evidence, disease: str) -> set[str]:
     """Studies of the disease (or a subtype) with all their arms and results; registry cohorts
     restricted to it with their results and drugs (not the rest of the registry); approvals for
     it; the genes associated with it."""
-    diseases = _narrower(facts, disease)
+    diseases = narrower(facts, disease)
     studies = {s for d in diseases for s in facts.nodes[d].inc.get("studiesCondition", [])}
     nodes: set[str] = set(diseases)
     for study in studies:

@@ -23,9 +23,9 @@ from kg.views.facts import FactNode, Facts, to_store
 from kg.views.graph import ViewGraph, build_graph
 from kg.views.layout import force_layout, label_box, layered_layout
 from kg.views.scope import (
-    _narrower,
     disease_scope,
     drug_scope,
+    narrower,
     nodes_named,
     study_scope,
     whole_scope,
@@ -145,7 +145,7 @@ class Source:
         return self._texts[document.iri]
 
     def narrower(self, disease: str) -> set[str]:
-        return _narrower(self.facts, disease)
+        return narrower(self.facts, disease)
 
     def graph_of(self, scope: set[str]) -> ViewGraph:
         return build_graph(
@@ -325,9 +325,9 @@ def _query_table(source: Source, result: Any) -> QueryTable:
         if is_iri
     }
     labels = source.knowledge.labels(iris)
-    rows = []
+    rows: list[list[tuple[str, str | None]]] = []
     for row, k in zip(raw, kinds, strict=True):
-        cells = []
+        cells: list[tuple[str, str | None]] = []
         for cell, is_iri in zip(row, k, strict=True):
             if is_iri:
                 node = source.facts.get(cell)
@@ -336,7 +336,9 @@ def _query_table(source: Source, result: Any) -> QueryTable:
             else:
                 cells.append((cell, None))
         rows.append(cells)
-    return QueryTable(columns, sorted(rows) if result.graph is not None else rows)
+    if result.graph is not None:  # triples come in no order
+        rows.sort(key=lambda cells: [(text, ref or "") for text, ref in cells])
+    return QueryTable(columns, rows)
 
 
 def _row_edges(graph: ViewGraph, table: QueryTable) -> None:
