@@ -7,6 +7,7 @@ handlers (``kg --help`` stays fast).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -17,14 +18,12 @@ from kg import paths
 from kg.graphfile import add_graph_option, load_graph
 
 if TYPE_CHECKING:
-    from rdflib import Graph
-
-    from kg.viz import View
+    from kg.views import Source, View
 
 __all__ = ["register"]
 
 
-def _error(error: Exception) -> None:
+def _error(error: Exception | str) -> None:
     print(f"error: {error}", file=sys.stderr)
 
 
@@ -36,48 +35,90 @@ def _params(pairs: list[str]) -> dict[str, str]:
     found = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name:
+        if not sep or not name.strip():
             raise ValueError(f"--param {pair!r}: expected NAME=VALUE")
-        found[name] = value
+        found[name.strip()] = value.strip()
     return found
 
 
-def _query_view(graph: Graph, args: argparse.Namespace) -> View:
-    from kg.api import KnowledgeGraph  # the query engine loads only for --query
-    from kg.viz import query_view
+def _query_stem(source: Source, query: str, given: dict[str, str]) -> tuple[str, str]:
+    """The file stem and title of a query view: the query's name and its parameters' values
+    (defaults included, entities by label), so two views of one query never share a file."""
+    import pyoxigraph as ox
 
-    result = KnowledgeGraph.load(args.graph).query(args.query, _params(args.param))
-    title = args.query if len(args.query) <= 60 else "ad-hoc query"
-    return query_view(graph, result, title=f"Query: {title}")
+    knowledge = source.knowledge
+    text, declared = knowledge.prepare(query)
+    if query in knowledge.catalog:
+        name, title = query, knowledge.catalog[query].title
+    elif query.endswith(".rq"):
+        name = title = Path(query).stem
+    else:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+        name, title = f"adhoc-{digest}", f"ad-hoc query {digest}"
+    bound = knowledge.bindings(declared, given)
+    labels = knowledge.labels(t.value for t in bound.values() if isinstance(t, ox.NamedNode))
+    values = {
+        k: labels.get(t.value, t.value) if isinstance(t, ox.NamedNode) else str(t.value)
+        for k, t in bound.items()
+    }
+    stem = "query-" + _slug(name) + "".join(f"--{_slug(k)}-{_slug(v)}" for k, v in values.items())
+    shown = ", ".join(f"{k} = {v}" for k, v in values.items())
+    return stem[:150], f"Query: {title}" + (f" ({shown})" if shown else "")
 
 
-def _choose_view(graph: Graph, args: argparse.Namespace) -> tuple[View, str]:
-    from kg.viz import disease_view, drug_view, study_view, whole_view
+def _choose_view(source: Source, args: argparse.Namespace) -> tuple[View, str]:
+    from kg.views import disease_view, drug_view, query_view, study_view, whole_view
+    from kg.views.words import study_name
 
+    options = {"limit": args.limit}
     if args.drug:
-        return drug_view(graph, args.drug), f"drug-{_slug(args.drug)}"
+        view = drug_view(source, args.drug, **options)
+        return view, f"drug-{_slug(view.title.removeprefix('Drug: '))}"
     if args.study:
-        return study_view(graph, args.study), f"study-{_slug(args.study)}"
+        view = study_view(source, args.study, **options)
+        return view, f"study-{_slug(study_name(source.facts.nodes[view.focus[0]]))}"
     if args.disease:
-        return disease_view(graph, args.disease), f"disease-{_slug(args.disease)}"
+        view = disease_view(source, args.disease, **options)
+        return view, f"disease-{_slug(view.title.removeprefix('Disease: '))}"
     if args.query:
-        name = args.query if re.fullmatch(r"[\w.-]+", args.query) else "ad-hoc"
-        return _query_view(graph, args), f"query-{_slug(name)}"
-    return whole_view(graph), "graph"
+        given = _params(args.param)
+        stem, title = _query_stem(source, args.query, given)
+        return query_view(source, args.query, given, title=title), stem
+    return whole_view(source, **options), "graph"
 
 
 def _run_viz(args: argparse.Namespace) -> int:
-    from kg.viz import write_view
+    from kg.api import KnowledgeGraph, default_graph_files
+    from kg.views import Source, write_view
 
+    if args.param and not args.query:
+        _error("--param goes with --query")
+        return 2
+    if args.documents is not None and not args.documents.is_dir():
+        _error(f"--documents {args.documents}: no such folder")
+        return 2
+    files = args.graph or default_graph_files()
     try:
-        graph = load_graph(args.graph)
-        view, stem = _choose_view(graph, args)
-    except (ValueError, LookupError, OSError, RuntimeError) as error:  # incl. query errors
+        source = Source(KnowledgeGraph.load(*files), documents=args.documents)
+        view, stem = _choose_view(source, args)
+    except FileNotFoundError as error:
+        _error(f"{error}; run `kg build` first, or give --graph FILE")
+        return 2
+    except (ValueError, LookupError, OSError, RuntimeError) as error:  # names, queries, files
         _error(error)
         return 2
+    if view.kind == "query" and view.query is not None and not view.query.rows:
+        _error("the query's answer is empty: nothing to draw, no file written")
+        return 1
     target = args.output or args.out / "views" / f"{stem}.html"
     write_view(view, target)
-    print(f"wrote {target}: {view.node_count} nodes, {view.edge_count} edges ({view.title})")
+    opens = f"opens on {len(view.initial):,}" + (
+        " entities; double-click to expand" if view.overview else " nodes"
+    )
+    print(
+        f"wrote {target}: {view.node_count:,} nodes, {view.edge_count:,} edges ({view.title}); "
+        f"{opens}"
+    )
     return 0
 
 
@@ -169,12 +210,26 @@ def _run_stats(args: argparse.Namespace) -> int:
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``viz``, ``paths`` and ``stats``."""
-    viz = commands.add_parser("viz", help="write an interactive HTML view of the graph")
-    add_graph_option(viz)
+    viz = commands.add_parser(
+        "viz",
+        help="write an interactive HTML view of the graph",
+        description="Write a page that opens offline in a browser: the entities first, arms, "
+        "results and sources on demand, a table of results beside the graph. Names resolve as "
+        "in `kg query`: label, synonym, acronym, CURIE, IRI or NCT id.",
+    )
+    viz.add_argument(
+        "--graph",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="graph file (Turtle, N-Triples, N-Quads, JSON-LD); repeatable; "
+        "default: out/graph.nq (asserted and inferred graphs), else out/graph.ttl",
+    )
     which = viz.add_mutually_exclusive_group()
     which.add_argument("--drug", metavar="NAME", help="one drug: studies, arms, results, targets")
-    which.add_argument("--study", metavar="NAME", help="one study: arms, results, counts")
-    which.add_argument("--disease", metavar="NAME", help="one disease: studies, drugs, genes")
+    which.add_argument("--study", metavar="NAME", help="one study: arms, results, adverse events")
+    which.add_argument("--disease", metavar="NAME", help="one disease: studies, cohorts, genes")
     which.add_argument("--query", metavar="NAME", help="a canned query name, .rq file or SPARQL")
     viz.add_argument(
         "--param",
@@ -182,6 +237,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="a parameter of the --query question; repeatable",
+    )
+    viz.add_argument(
+        "--documents",
+        type=Path,
+        metavar="DIR",
+        help="folder of the source documents: quote the text of each span when the graph "
+        "holds only its offsets (a build without --documents)",
+    )
+    viz.add_argument(
+        "--limit",
+        type=int,
+        default=150,
+        metavar="N",
+        help="views of more nodes open on the entity overview (default: %(default)s)",
     )
     viz.add_argument("--out", type=Path, default=paths.OUT, help="output folder")
     viz.add_argument(
