@@ -1045,13 +1045,14 @@ class _Builder:
         if r.disclosed is not None:
             self.add(node, CDEK.disclosedOn, r.disclosed.literal())
         self.add(node, CDEK.corrected, r.corrected)
-        population = f"enrolled before the {r.kind} deviation was found"
+        population = "before-deviation"  # randomized before the deviation was found
         for counted in r.arm_counts:
             part = self.mint.in_study(r.study, "participants", f"{r.kind}-deviation", counted.arm)
             arm = self.mint.arm(r.study, counted.arm)
             self.add(node, CDEK.deviationCount, part)
             self.add(part, RDF.type, CDEK.ParticipantCount)
-            self.add(part, RDFS.label, f"{population} {counted.arm}: n={counted.n}")
+            label = f"enrolled before the {r.kind} deviation was found {counted.arm}: n={counted.n}"
+            self.add(part, RDFS.label, label)
             self.add(part, CDEK.countsParticipantsOf, arm)
             self.add(part, CDEK.inStudy, self.mint.study(r.study))
             self.add(part, CDEK.population, population)

@@ -484,6 +484,7 @@ def test_a_file_that_needs_a_failed_file_is_left_out_and_says_why(tmp_path: Path
     assert len(corpus.records) > 500  # the embedded records still load
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_the_build_command_says_it_truly(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     """``kg build``'s last line: "1 error", and the failed file's drug is not in the graph."""
     from kg.cli import build_main
@@ -558,6 +559,7 @@ def test_problems_sort_whatever_they_leave_out() -> None:
 # --- 6. spans against the documents --------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_a_span_past_the_end_of_its_document_is_an_error(tmp_path: Path) -> None:
     walk = _walkthrough()
     walk.write(tmp_path)

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from kg import paths
@@ -48,6 +49,7 @@ def _build(folder: Path):
     return run_build(sources=[folder], out=None, base=DEFAULT_BASE, reasoner=None)
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_bad_yaml_names_the_file_and_others_still_build(tmp_path: Path) -> None:
     _write(tmp_path, "broken.yaml", "document: [unclosed\n")
     report = _build(tmp_path)
@@ -72,11 +74,13 @@ def _outcome(**fields: Any) -> dict[str, Any]:
     return _record("outcome", study="user-study", **fields)
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_missing_field(tmp_path: Path) -> None:
     errors = _errors_for(tmp_path, _outcome(endpoint="PFS", value=3, unit="months"))
     assert errors == ["user.yaml:20: record #3 (outcome PFS): field 'statistic': Field required"]
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_non_numeric_value(tmp_path: Path) -> None:
     record = _outcome(endpoint="PFS", statistic="median", value="about four", unit="months")
     errors = _errors_for(tmp_path, record)
@@ -85,6 +89,7 @@ def test_non_numeric_value(tmp_path: Path) -> None:
     assert "not a number" in errors[0]
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_ci_low_above_value(tmp_path: Path) -> None:
     record = _outcome(
         arm="a",
@@ -99,6 +104,7 @@ def test_ci_low_above_value(tmp_path: Path) -> None:
     assert errors == ["user.yaml:20: record #3 (outcome ORR): ci low 25 is above the value 20"]
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_unknown_arm_and_unknown_drug(tmp_path: Path) -> None:
     errors = _errors_for(
         tmp_path,
@@ -113,6 +119,7 @@ def test_unknown_arm_and_unknown_drug(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_user_source_adds_to_the_graph(tmp_path: Path) -> None:
     _write(tmp_path, "user.yaml", HEADER)
     report = _build(tmp_path)
@@ -120,6 +127,7 @@ def test_user_source_adds_to_the_graph(tmp_path: Path) -> None:
     assert "user-study" in {getattr(r.record, "id", None) for r in report.corpus.records}
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_command_exits_non_zero_and_still_writes(tmp_path: Path) -> None:
     src = tmp_path / "src"
     _write(src, "broken.yaml", "records: 3\ndocument: {}\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pyoxigraph
+import pytest
 from rdflib import Graph, Literal, URIRef
 
 from kg.iris import DEFAULT_BASE
@@ -85,6 +86,7 @@ def test_misspelt_names_are_normalized(seed_build: BuildReport) -> None:
     assert "'CTNBB1' read as 'ctnnb1'" in messages
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_two_builds_are_byte_identical(seed_build: BuildReport, tmp_path) -> None:
     again = run_build(out=tmp_path, base=DEFAULT_BASE)
     for name, path in seed_build.outputs.items():

@@ -43,6 +43,7 @@ def broken(seed_build) -> ValidationReport:
     g.set((HR, CDEK.pValueRelation, Literal("about")))
     g.add((URIRef(OUTCS + "arm/sorafenib-gist"), CDEK.withinCohort, URIRef(A + "arm/sorafenib")))
     g.add((URIRef(AE + "diarrhea"), RDF.type, CDEK.AdverseEventCategory))
+    g.set((URIRef(A + "participants/efficacy-all"), CDEK.population, Literal("ITT-ish")))
     fatal = _fatal(g)
     g.set((fatal, CDEK.gradeMax, Literal(3)))
     g.set((fatal, CDEK.gradeMin, Literal(1)))
@@ -248,6 +249,10 @@ def test_a_cohort_typed_as_an_arm_too_is_caught() -> None:
     assert reason(g, engine="owlrl").consistent
     g.add((cohort, RDF.type, CDEK.StudyArm))
     assert not reason(g, engine="owlrl").consistent
+
+
+def test_a_population_outside_the_closed_set_is_caught(broken: ValidationReport) -> None:
+    assert _hit(broken, "ParticipantPopulationShape", URIRef(A + "participants/efficacy-all"))
 
 
 def test_a_cohort_within_another_studys_cohort_is_caught(broken: ValidationReport) -> None:

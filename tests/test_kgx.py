@@ -348,6 +348,7 @@ def _words(camel: str) -> list[str]:
 
 
 @needs_kgx
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_the_kgx_validator_accepts_the_export(kgx_files) -> None:
     report = validate_kgx(kgx_files["kgx_nodes"], kgx_files["kgx_edges"])
     assert report["errors"] == {}, json.dumps(report, indent=1)[:3000]

@@ -170,6 +170,7 @@ def test_the_seed_graph_has_one_exact_match_per_vocabulary(seed_build) -> None:
     assert len([o for o in graph.objects(sft, SKOS.closeMatch) if str(o).startswith(icdo)]) == 3
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_the_shapes_catch_two_exact_matches_in_one_vocabulary(seed_build) -> None:
     """The graph as it was (ASPS exactly NCIt C3750 and the adult C7943) fails the shapes."""
     from kg.validate import validate

@@ -198,6 +198,7 @@ def test_provenance_of_the_hazard_ratio(graph: KnowledgeGraph) -> None:
     assert all(r["sha256"] and len(r["sha256"]) == 64 for r in rows)
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_provenance_carries_the_text_when_documents_were_given(seeds, tmp_path) -> None:
     from kg.iris import DEFAULT_BASE
     from kg.pipeline import run_build

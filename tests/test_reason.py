@@ -110,6 +110,7 @@ def test_inferred_triples_are_kept_apart_from_asserted_ones(seed_build) -> None:
 
 
 @needs_java
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_favourable_needs_the_whole_interval_below_one() -> None:
     hr = Minter().in_study("s", "result", "hr")
     assert CDEK.FavourableComparativeResult in _types(reason(_mini("0.31")).inferred, hr)

@@ -189,6 +189,7 @@ def test_a_recorded_identifier_gap_is_a_warning_not_a_violation(seed_build) -> N
     assert any(w.file == "shapes.ttl" and w.record == str(gap) for w in seed_build.warnings)
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_a_violation_fails_the_build_checks(seed_build) -> None:
     g = Graph() + seed_build.result.graph
     g.set((HR, CDEK.pValue, _decimal("7")))
@@ -198,6 +199,7 @@ def test_a_violation_fails_the_build_checks(seed_build) -> None:
     ]
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_kg_validate_exits_1_and_names_the_problem(
     seed_build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

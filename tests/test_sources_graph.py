@@ -268,6 +268,7 @@ def test_registry_drug_with_mesh_id_is_a_verified_new_entity(build: BuildReport)
     assert g.value(drug, CDEK.identifierGap) is None
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_a_registry_study_of_a_curated_nct_id_is_one_node(tmp_path: Path) -> None:
     """A copy of a registry record re-identified as DECISION (NCT00984282) joins that study."""
     data = json.loads((fixtures() / "ctgov-v2" / V2).read_text(encoding="utf-8"))

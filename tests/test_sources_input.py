@@ -139,6 +139,7 @@ def test_a_corrupt_zip_member_is_an_error_and_the_others_load(tmp_path: Path) ->
     assert len(errors) == 1 and errors[0].file.endswith("!first.json")
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_the_build_exits_non_zero_and_builds_the_rest(tmp_path: Path) -> None:
     root = fixtures()
     shutil.copy(root / "ctgov-v2" / "NCT05594173.json", tmp_path)

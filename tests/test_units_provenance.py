@@ -450,6 +450,7 @@ def _ill_typed_seed(seed_build) -> Graph:  # type: ignore[no-untyped-def]
     return g
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_an_ill_typed_boolean_fails_kg_validate(
     seed_build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -465,6 +466,7 @@ def test_an_ill_typed_boolean_fails_kg_validate(
     assert str(DESMOID) in out and "WellTypedLiteral" in out and "xsd:boolean" in out
 
 
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_an_ill_typed_literal_fails_the_build_checks(seed_build) -> None:
     g = _ill_typed_seed(seed_build)
     g.add((OUTCS, CDEK.enrollmentEnd, Literal("2011-13", datatype=XSD.gYearMonth)))
@@ -488,6 +490,7 @@ def _ill_typed_mini(text: str, datatype: URIRef, prop: URIRef) -> Graph:
     ("text", "datatype", "prop"),
     [("maybe", XSD.boolean, CDEK.randomized), ("1.x", XSD.integer, CDEK.siteCount)],
 )
+@pytest.mark.slow  # a whole build or CLI run; CI runs the slow set
 def test_an_ill_typed_literal_does_not_pass_the_reasoner(
     engine: str, text: str, datatype: URIRef, prop: URIRef
 ) -> None:
