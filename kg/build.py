@@ -343,30 +343,8 @@ class _Builder:
                 self.add(node, CDEK.curatorNote, item.record.note)
 
     def _span(self, doc_id: str, section: str, start: int, end: int) -> URIRef:
-        """The span as the W3C Web Annotation model has it: a specific resource of the document
-        (``oa:hasSource``) with selectors (``oa:hasSelector``): a text position selector (the
-        offsets) and, when the build read the document, a text quote selector (the text)."""
-        span = self.mint.span(doc_id, start, end)
-        self.add(span, RDF.type, CDEK.TextSpan)
-        self.add(span, RDF.type, OA.SpecificResource)
-        self.add(span, OA.hasSource, self.mint.document(doc_id))
-        self.add(span, CDEK.section, section)
-        self.add(span, RDFS.label, f"{section} [{start}-{end}]")
-        position = URIRef(f"{span}/position")
-        self.add(span, OA.hasSelector, position)
-        self.add(position, RDF.type, OA.TextPositionSelector)
-        self.add(position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
-        self.add(position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
         quote = self._quote(doc_id, start, end)
-        if quote is not None:
-            exact, prefix, suffix = quote
-            selector = URIRef(f"{span}/quote")
-            self.add(span, OA.hasSelector, selector)
-            self.add(selector, RDF.type, OA.TextQuoteSelector)
-            self.add(selector, OA.exact, exact)
-            self.add(selector, OA.prefix, prefix or None)
-            self.add(selector, OA.suffix, suffix or None)
-        return span
+        return add_span(self.add, self.mint, doc_id, section, (start, end), quote)
 
     def _quote(self, doc_id: str, start: int, end: int) -> tuple[str, str, str] | None:
         """The supporting text (0-based, end-exclusive offsets) and up to 32 characters before
@@ -1171,6 +1149,40 @@ def _regimen_label(regimen: Any, corpus: Corpus) -> str:
     return text
 
 
+def add_span(
+    add: Callable[[URIRef, URIRef, Any], None],
+    mint: Minter,
+    doc_id: str,
+    section: str,
+    offsets: tuple[int, int],
+    quote: tuple[str, str, str] | None,
+) -> URIRef:
+    """A span as the W3C Web Annotation model has it: a specific resource of the document
+    (``oa:hasSource``) with selectors (``oa:hasSelector``): a text position selector (the
+    offsets) and, when the text is known, a text quote selector (exact, prefix, suffix)."""
+    start, end = offsets
+    span = mint.span(doc_id, start, end)
+    add(span, RDF.type, CDEK.TextSpan)
+    add(span, RDF.type, OA.SpecificResource)
+    add(span, OA.hasSource, mint.document(doc_id))
+    add(span, CDEK.section, section)
+    add(span, RDFS.label, f"{section} [{start}-{end}]")
+    position = URIRef(f"{span}/position")
+    add(span, OA.hasSelector, position)
+    add(position, RDF.type, OA.TextPositionSelector)
+    add(position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
+    add(position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
+    if quote is not None:
+        exact, prefix, suffix = quote
+        selector = URIRef(f"{span}/quote")
+        add(span, OA.hasSelector, selector)
+        add(selector, RDF.type, OA.TextQuoteSelector)
+        add(selector, OA.exact, exact)
+        add(selector, OA.prefix, prefix or None)
+        add(selector, OA.suffix, suffix or None)
+    return span
+
+
 def _literal(value: Any) -> Literal:
     if isinstance(value, PartialDate):  # xsd:date, xsd:gYearMonth or xsd:gYear: no invented day
         return value.literal()
@@ -1242,10 +1254,6 @@ def _design_values(record: BaseModel) -> dict[str, Any]:
 
 
 def _ucum(word: str | None) -> str | None:
-    """The UCUM code of a unit word (``weeks`` -> ``wk``); the word itself if it has none."""
-    if word is None:
-        return None
-    try:
-        return units.ucum(word)
-    except ValueError:
-        return word
+    """The UCUM code of a duration word (``weeks`` -> ``wk``). The record model admits only
+    words kg.units codes, so an unknown one is a bug to raise, not a word to pass on."""
+    return None if word is None else units.ucum(word)

@@ -97,23 +97,10 @@ LIST_DELIMITER = "|"
 # Preferred identifier of a node per category: Biolink's id_prefixes order for the class
 # (biolink-model 4.4), restricted to the vocabularies the catalogue uses; a test checks the order
 # against the installed biolink-model.
+_CHEMICAL = ("CHEBI", "UNII", "PUBCHEM.COMPOUND", "CHEMBL.COMPOUND", "DRUGBANK", "MESH")
 _PREFERRED = {
-    "biolink:SmallMolecule": (
-        "CHEBI",
-        "UNII",
-        "PUBCHEM.COMPOUND",
-        "CHEMBL.COMPOUND",
-        "DRUGBANK",
-        "MESH",
-    ),
-    "biolink:ChemicalEntity": (
-        "CHEBI",
-        "UNII",
-        "PUBCHEM.COMPOUND",
-        "CHEMBL.COMPOUND",
-        "DRUGBANK",
-        "MESH",
-    ),
+    "biolink:SmallMolecule": _CHEMICAL,  # the same order for both in Biolink
+    "biolink:ChemicalEntity": _CHEMICAL,
     "biolink:Disease": ("MONDO", "DOID", "MESH", "NCIT"),
     "biolink:Gene": ("NCBIGene", "HGNC"),
     "biolink:PhenotypicFeature": ("HP", "NCIT", "MESH"),

@@ -107,7 +107,7 @@ def run_build(
     from kg.sources.load import add_sources, split_sources
     from kg.sources.records import Problem, check_documents, load_corpus
     from kg.trust import run_checks, write_trust_outputs
-    from kg.viz import whole_view, write_view
+    from kg.views import whole_view, write_view
 
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
     missing = [f for f in folders if not f.exists()]

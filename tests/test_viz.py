@@ -13,19 +13,21 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
 from kg.cli import main
 from kg.pipeline import BuildReport
-from kg.views import Source, View, payload
-from kg.views.layout import label_box
-from kg.views.scope import ENTITY_CLASSES
-from kg.viz import (
-    STYLES,
+from kg.views import (
+    Source,
+    View,
     disease_view,
     drug_view,
+    payload,
     query_view,
     render_html,
     study_view,
     whole_view,
     write_view,
 )
+from kg.views.layout import label_box
+from kg.views.scope import ENTITY_CLASSES
+from kg.views.style import CLASSES as STYLES
 from kg.vocab import CDEK, OA
 
 RESOURCE = Namespace("https://w3id.org/cdekg/resource/")

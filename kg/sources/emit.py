@@ -13,6 +13,7 @@ from typing import Any
 
 from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
+from kg.build import add_span
 from kg.iris import Minter
 from kg.model import SourceDocument
 from kg.normalize import slug
@@ -21,7 +22,7 @@ from kg.sources.load import SourceSet, Study
 from kg.sources.locators import PointerLocator
 from kg.sources.records import Corpus
 from kg.sources.trial import Analysis, Arm, Article, Group, Measurement, OutcomeMeasure
-from kg.vocab import CDEK, OA
+from kg.vocab import CDEK
 
 __all__ = ["emit_sources"]
 
@@ -436,19 +437,7 @@ class _Writer:
         self.add(node, CDEK.text, a.abstract)
         self.add(node, DCTERMS.isPartOf, self.mint.document(doc.id))
         for section in a.sections:
-            span = self.mint.span(doc_id, section.start, section.end)
-            self.add(span, RDF.type, CDEK.TextSpan)  # a Web Annotation specific resource
-            self.add(span, RDF.type, OA.SpecificResource)
-            self.add(span, OA.hasSource, node)
-            position = URIRef(f"{span}/position")
-            self.add(span, OA.hasSelector, position)
-            self.add(position, RDF.type, OA.TextPositionSelector)
-            self.add(position, OA.start, Literal(section.start, datatype=XSD.nonNegativeInteger))
-            self.add(position, OA.end, Literal(section.end, datatype=XSD.nonNegativeInteger))
-            quote = URIRef(f"{span}/quote")
-            self.add(span, OA.hasSelector, quote)
-            self.add(quote, RDF.type, OA.TextQuoteSelector)
-            self.add(quote, OA.exact, a.abstract[section.start : section.end])
             name = section.label or section.category or "abstract"
-            self.add(span, CDEK.section, name)
-            self.add(span, RDFS.label, f"{name} [{section.start}-{section.end}]")
+            exact = a.abstract[section.start : section.end]
+            offsets = (section.start, section.end)
+            add_span(self.add, self.mint, doc_id, name, offsets, (exact, "", ""))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from kg.network import STUDY_CLASSES
 from kg.views.facts import FactNode, Facts
 from kg.views.words import (
     STATISTIC_SHORT,
@@ -24,12 +25,6 @@ from kg.views.words import (
 
 __all__ = ["RESULT_CLASSES", "STUDY_CLASSES", "Evidence", "Row"]
 
-STUDY_CLASSES = (
-    "RandomizedControlledTrial",
-    "RegistryStudy",
-    "ObservationalStudy",
-    "ClinicalStudy",
-)
 RESULT_CLASSES = ("ArmResult", "ComparativeResult", "AdverseEventResult")
 # populations in the order a count of an arm or study is preferred for its size
 _POPULATIONS = ("randomized", "enrolled", "efficacy", "safety")

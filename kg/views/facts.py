@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg import paths
+from kg.network import NODE_CLASSES
 
 if TYPE_CHECKING:
     import rdflib
@@ -32,24 +33,10 @@ _PREFIXES = {
     "http://www.w3.org/2002/07/owl#": "owl:",
     CDEK: "",
 }
-# most specific first: a node takes the first of these among its types
+# most specific first: a node takes the first of these among its types (kg.network's order, then
+# the bookkeeping classes a view can show on demand)
 CLASS_ORDER = (
-    "RandomizedControlledTrial",
-    "RegistryStudy",
-    "ObservationalStudy",
-    "ClinicalStudy",
-    "StudyArm",
-    "ComparativeResult",
-    "ArmResult",
-    "AdverseEventResult",
-    "ParticipantCount",
-    "Drug",
-    "Disease",
-    "GeneProduct",
-    "TargetFamily",
-    "AdverseEventTerm",
-    "Endpoint",
-    "Approval",
+    *NODE_CLASSES,
     "TextSpan",
     "SourceDocument",
     "Regimen",
