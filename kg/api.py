@@ -52,10 +52,15 @@ class ParameterError(ValueError):
 
 
 def default_graph_files(out: Path = paths.OUT) -> list[Path]:
-    """The build's N-Quads (asserted and inferred named graphs) if written, else its Turtle.
+    """The build's store (``out/store``, opened read-only, no parsing) if written, else its
+    N-Quads (asserted and inferred named graphs), else its Turtle.
 
     Queries see the union of the named graphs; ``GRAPH ?g { ... }`` tells them apart.
     """
+    from kg.store import is_store
+
+    if is_store(out / "store"):
+        return [out / "store"]
     nquads = out / "graph.nq"
     if nquads.is_file():
         return [nquads]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from typing import Literal as Choice
 
 import curies
 from pydantic import BaseModel
@@ -40,9 +41,12 @@ from kg.model import (
 )
 from kg.normalize import slug
 from kg.sources.records import Corpus, Loaded, Problem, check_documents
+from kg.triples import TripleSet
 from kg.vocab import CDEK, OA
 
-__all__ = ["BuildResult", "Conflict", "bind_prefixes", "build_graph"]
+__all__ = ["BuildResult", "Conflict", "Part", "bind_prefixes", "build_graph"]
+
+Part = Choice["all", "entities", "records"]
 
 _STATISTIC = {
     "rate": CDEK.Rate,
@@ -106,7 +110,7 @@ class Conflict:
 class BuildResult:
     """The graph and what the build noticed on the way."""
 
-    graph: Graph
+    graph: Graph | TripleSet
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -118,7 +122,7 @@ class _Variant:
     sources: list[Loaded]
 
 
-def bind_prefixes(graph: Graph, minter: Minter) -> None:
+def bind_prefixes(graph: Graph | TripleSet, minter: Minter) -> None:
     """The prefixes every output uses."""
     graph.bind("cdek", CDEK._NS, override=True)
     graph.bind("kgr", minter.base, override=True)
@@ -138,17 +142,24 @@ def build_graph(
     minter: Minter,
     converter: curies.Converter,
     documents_dir: Path | None = None,
+    part: Part = "all",
+    quotes: bool = False,
+    graph: Graph | TripleSet | None = None,
 ) -> BuildResult:
     """Build the evidence graph of a corpus.
 
     With ``documents_dir`` each span is first checked against its document's text
     (:func:`~kg.sources.records.check_documents`): a file with a span past the end of its
     document is left out of ``corpus``, and every span gets a text quote selector (``oa:exact``).
+    ``part`` builds only the entities (drugs, diseases, targets, terms, endpoints) or only the
+    documents and records: the streaming build (:mod:`kg.fragments`) makes each on its own.
+    ``quotes`` says the corpus's documents were checked already and its texts give the quotes.
+    ``graph`` receives the triples (default: a new rdflib graph).
     """
     if documents_dir is not None:
         check_documents(corpus, documents_dir)
-    builder = _Builder(corpus, minter, converter, documents_dir)
-    builder.run()
+    builder = _Builder(corpus, minter, converter, quotes or documents_dir is not None, graph)
+    builder.run(part)
     return builder.result
 
 
@@ -158,13 +169,14 @@ class _Builder:
         corpus: Corpus,
         minter: Minter,
         converter: curies.Converter,
-        documents_dir: Path | None,
+        quotes: bool,
+        graph: Graph | TripleSet | None = None,
     ) -> None:
         self.corpus = corpus
         self.mint = minter
         self.converter = converter
-        self.documents_dir = documents_dir
-        self.graph = Graph()
+        self.quotes = quotes
+        self.graph = graph if graph is not None else Graph()
         bind_prefixes(self.graph, minter)
         self.result = BuildResult(self.graph)
         self.doc_by_file = {d.file: d.id for d in corpus.documents.values()}
@@ -178,9 +190,12 @@ class _Builder:
 
     # -- entities ------------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self, part: Part = "all") -> None:
+        if part != "records":
+            self._entities()
+        if part == "entities":
+            return
         self._documents()
-        self._entities()
         self._studies()
         self._arms()
         self._quantities(
@@ -349,7 +364,7 @@ class _Builder:
     def _quote(self, doc_id: str, start: int, end: int) -> tuple[str, str, str] | None:
         """The supporting text (0-based, end-exclusive offsets) and up to 32 characters before
         and after it (to tell repeats apart), when the document was read."""
-        text = self.corpus.texts.get(doc_id) if self.documents_dir is not None else None
+        text = self.corpus.texts.get(doc_id) if self.quotes else None
         if text is None:
             return None
         return text[start:end], text[max(0, start - _CONTEXT) : start], text[end : end + _CONTEXT]

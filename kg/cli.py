@@ -98,6 +98,20 @@ def _build_parser(parser: argparse.ArgumentParser) -> None:
         "(HermiT when Java is installed, else OWL 2 RL) or none (queries then find no "
         "inferred classes; out/inferred.ttl is marked stale)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes that build the fragments (default: one per core; 1: none)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="build the fragments on this Dask distributed scheduler (tcp://host:8786) "
+        "instead of local processes; needs the dask extra",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
 
 
@@ -243,6 +257,7 @@ _OUTPUT_NAMES = {
     "html": "the interactive view",
     "inferred": "what the reasoner inferred",
     "nquads": "asserted and inferred named graphs",
+    "store": "the same quads in a store that kg query, serve and viz open directly",
 }
 
 
@@ -350,6 +365,8 @@ def _run_build(args: argparse.Namespace) -> int:
                 documents_dir=args.documents,
                 progress=stages,
                 reasoner=None if args.reasoner == "none" else args.reasoner,
+                workers=args.jobs,
+                scheduler=args.scheduler,
             )
     except ValueError as error:  # a bad --base, for instance
         errors.print(f"error: {error}", markup=False)

@@ -34,8 +34,9 @@ def _graph_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="graph file to query (Turtle, N-Triples, N-Quads, JSON-LD); repeatable; "
-        "default: out/graph.nq (asserted and inferred graphs), else out/graph.ttl",
+        help="graph file to query (Turtle, N-Triples, N-Quads, JSON-LD) or a build's store "
+        "folder; repeatable; default: out/store (opened read-only, no parsing), else "
+        "out/graph.nq (asserted and inferred graphs), else out/graph.ttl",
     )
 
 
@@ -225,7 +226,7 @@ def _serve(args: argparse.Namespace) -> int:
     from kg.workers import WorkerPool
 
     files = args.graph or default_graph_files()
-    missing = [f for f in files if not f.is_file()]
+    missing = [f for f in files if not (f.is_file() or f.is_dir())]
     if missing:
         print(f"error: {missing[0]}: no such graph file (run `kg build` first?)", file=sys.stderr)
         return 1

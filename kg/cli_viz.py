@@ -224,7 +224,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="FILE",
         help="graph file (Turtle, N-Triples, N-Quads, JSON-LD); repeatable; "
-        "default: out/graph.nq (asserted and inferred graphs), else out/graph.ttl",
+        "default: out/store (the build's store), else out/graph.nq, else out/graph.ttl",
     )
     which = viz.add_mutually_exclusive_group()
     which.add_argument("--drug", metavar="NAME", help="one drug: studies, arms, results, targets")

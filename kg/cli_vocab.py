@@ -277,7 +277,7 @@ def _vocab(args: argparse.Namespace) -> int:
     graph = None
     if not args.no_examples:
         files = args.graph or default_graph_files()
-        missing = [f for f in files if not f.is_file()]
+        missing = [f for f in files if not (f.is_file() or f.is_dir())]
         if missing:
             errors.print(f"note: {missing[0]} not found (run `kg build`): no examples")
         else:

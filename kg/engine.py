@@ -228,6 +228,21 @@ class OxigraphEngine(Engine):
     def __init__(self, store: ox.Store | None = None) -> None:
         self.store = store if store is not None else ox.Store()
 
+    @classmethod
+    def load(cls, *files: Path) -> Self:
+        """The build's store folder opened read-only, or a new store holding the RDF ``files``."""
+        from kg.store import is_store, open_store
+
+        stores = [Path(f) for f in files if Path(f).is_dir()]
+        if not stores:
+            return super().load(*files)
+        if len(files) > 1 or not is_store(stores[0]):
+            raise ValueError(
+                f"{stores[0]}: a folder is read as a store a build wrote (out/store), alone; "
+                "give graph files (.nq, .ttl, ...) to combine several"
+            )
+        return cls(open_store(stores[0]))
+
     def add_file(self, path: Path, graph: str | None = None) -> None:
         """Load one file, into the named ``graph`` if given (triples formats only)."""
         if not path.is_file():

@@ -496,7 +496,7 @@ class Target(_Identified):
         return self
 
 
-class AdverseEventTerm(_Entity):
+class AdverseEventTerm(_Identified):
     """An adverse-event term (CTCAE-style), a toxicity category, or an aggregate."""
 
     category: bool = False  # an organ-level grouping the study made ("skin toxicity")

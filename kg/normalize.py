@@ -186,7 +186,8 @@ def slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", text).strip("-.") or "x"
 
 
-_NUMBER_IN_TEXT = re.compile(r"(?<![\w.])[-−]?\d+(?:[.,]\d+)?")
+# not inside a word ("VEGFR2"), but a version after a lone v ("RECIST v1.1")
+_NUMBER_IN_TEXT = re.compile(r"(?:(?<![\w.])|(?<=\b[vV]))[-−]?\d+(?:[.,]\d+)?")
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
 _UNITS += " fifteen sixteen seventeen eighteen nineteen"
 _WORDS = {w: i for i, w in enumerate(_UNITS.split())} | {"no": 0, "none": 0, "single": 1}

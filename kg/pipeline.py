@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +21,7 @@ if TYPE_CHECKING:  # the build's own modules load in run_build: prefix_converter
     from rdflib import Graph
 
     from kg.build import BuildResult
+    from kg.fragments import Assembled
     from kg.sources.records import Corpus, Problem
     from kg.trust import TrustReport
 
@@ -44,6 +48,8 @@ class BuildReport:
     """The reasoner asked for: ``auto``, ``hermit``, ``owlrl`` or ``None`` (no reasoning)."""
     inferred_stale: bool = False
     """``inferred.ttl`` was kept from an earlier build and marked stale (no reasoning ran)."""
+    assembled: Assembled | None = None
+    """The fragments the graph was merged from, with the seconds each stage took."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -91,6 +97,8 @@ def run_build(
     documents_dir: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
     reasoner: str | None = "auto",
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> BuildReport:
     """Build the graph from the embedded records plus ``sources``; write it to ``out``.
 
@@ -99,14 +107,22 @@ def run_build(
     ``graph.nq`` holds no inferred graph and ``inferred.ttl`` keeps the previous build's
     inferences under a ``# STALE`` first line). ``progress`` is called as each stage starts,
     with a line saying what it does and on how much.
+
+    The graph is built in fragments (:mod:`kg.fragments`), ``workers`` processes at a time
+    (default: one per core), or on the Dask cluster at ``scheduler``; ``out/fragments/``
+    keeps them, so a rebuild remakes only the fragments whose inputs changed.
     """
-    from kg.build import build_graph
+    from rdflib import Graph
+
+    from kg.build import BuildResult, bind_prefixes
     from kg.export import load_context, write_all
+    from kg.fragments import FragmentCache, build_all, make_jobs
     from kg.iris import Minter
-    from kg.sources.emit import emit_sources
     from kg.sources.load import add_sources, split_sources
     from kg.sources.records import Problem, check_documents, load_corpus
+    from kg.store import write_store
     from kg.trust import run_checks, write_trust_outputs
+    from kg.validate import ValidationReport
     from kg.views import whole_view, write_view
 
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
@@ -127,27 +143,39 @@ def run_build(
     corpus.warnings += source_warnings + found.warnings
     corpus.files += found.files
     corpus.left_out += found.left_out
+    minter = Minter(base)
+    jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
     progress(
-        f"building the graph from {_count(len(corpus.records), 'record')} "
+        f"building {_count(len(jobs), 'fragment')} from {_count(len(corpus.records), 'record')} "
         f"of {_count(len(corpus.documents), 'document')}"
     )
-    minter = Minter(base)
-    result = build_graph(
-        corpus, minter=minter, converter=prefix_converter(), documents_dir=documents_dir
+    cache = FragmentCache(out / "fragments" if out is not None else None)
+    with _executor(workers, len(jobs), scheduler) as executor:
+        assembled = build_all(jobs, cache=cache, executor=executor)
+    progress(f"merging {_count(assembled.triples, 'triple')} ({assembled.reused} fragments reused)")
+    graph = Graph()
+    bind_prefixes(graph, minter)
+    graph.parse(data=assembled.ntriples, format="nt")
+    result = BuildResult(
+        graph,
+        conflicts=assembled.conflicts,
+        warnings=assembled.warnings,
+        errors=assembled.errors,
     )
-    emit_sources(result.graph, found, corpus, minter)
-    report = BuildReport(corpus, result, reasoner=reasoner)
+    report = BuildReport(corpus, result, reasoner=reasoner, assembled=assembled)
     _, engine = choose_reasoner(reasoner)
 
     def relay(message: str) -> None:  # kg.trust names its stages; say the engine and the size
         if message.startswith("reasoning"):
             message = f"reasoning with {engine} over {_count(len(result.graph), 'triple')}"
-        elif message.startswith("validating"):
-            message = f"validating {_count(len(result.graph), 'triple')} with the SHACL shapes"
         progress(message)
 
-    progress(f"checking the identifiers of {_count(len(result.graph), 'triple')}")
-    report.trust = run_checks(result.graph, Minter(base), reasoner=reasoner, progress=relay)
+    checked = ValidationReport(
+        assembled.violations, assembled.shape_warnings, assembled.seconds.get("shacl", 0.0)
+    )
+    report.trust = run_checks(
+        result.graph, minter, reasoner=reasoner, progress=relay, checked=checked
+    )
     result.errors.extend(report.trust.errors)
     result.warnings.extend(report.trust.warnings)
     if out is not None:
@@ -168,7 +196,33 @@ def run_build(
                 f" and both graphs to {out / 'graph.nq'}"
             )
             report.outputs.update(write_trust_outputs(result.graph, inferred, out, base))
+        progress(f"loading {out / 'graph.nq'} into the store {out / 'store'}/")
+        report.outputs["store"] = write_store(out / "graph.nq", out / "store")
     return report
+
+
+@contextmanager
+def _executor(workers: int | None, jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
+    """Where fragments are built: a Dask cluster, worker processes, or this process.
+
+    A small build (fewer than 8 fragments) stays in this process: starting workers costs more.
+    """
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError as error:
+            raise ValueError(
+                "--scheduler needs Dask: pip install 'cdekg[dask]' (dask distributed)"
+            ) from error
+        with Client(scheduler) as client:
+            yield client.get_executor()
+        return
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or jobs < 8:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
 
 
 def _write_unreasoned(asserted: Graph, out: Path, base: str) -> dict[str, Path]:

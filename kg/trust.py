@@ -16,7 +16,14 @@ from kg.sources.records import Problem
 from kg.validate import ValidationReport, Violation, validate
 from kg.xrefs import check_identifiers, identifier_gaps
 
-__all__ = ["TrustReport", "graph_names", "run_checks", "to_nquads", "write_trust_outputs"]
+__all__ = [
+    "TrustReport",
+    "graph_names",
+    "run_checks",
+    "shape_problem",
+    "to_nquads",
+    "write_trust_outputs",
+]
 
 
 @dataclass
@@ -45,20 +52,28 @@ def run_checks(
     *,
     reasoner: str | None = "auto",
     progress: Callable[[str], None] = lambda _: None,
+    checked: ValidationReport | None = None,
 ) -> TrustReport:
-    """Complete ``graph`` with curated typings, then check it; ``reasoner=None`` skips OWL."""
-    graph += kinase_types(graph)
-    graph += identifier_gaps(graph, minter)
+    """Complete ``graph`` with curated typings, then check it; ``reasoner=None`` skips OWL.
+
+    ``checked``: the graph was completed, its identifiers checked and its shapes validated
+    already (fragment by fragment, :mod:`kg.fragments`); this is the SHACL result.
+    """
     timings: dict[str, float] = {}
-    start = time.perf_counter()
-    problems = check_identifiers(graph)
-    timings["identifiers"] = time.perf_counter() - start
-    progress("validating with the SHACL shapes")
-    validation = validate(graph)
+    problems: list[Problem] = []
+    if checked is None:
+        graph += kinase_types(graph)
+        graph += identifier_gaps(graph, minter)
+        start = time.perf_counter()
+        problems = check_identifiers(graph)
+        timings["identifiers"] = time.perf_counter() - start
+        progress("validating with the SHACL shapes")
+        checked = validate(graph)
+    validation = checked
     timings["shacl"] = validation.seconds
     report = TrustReport(validation, None, errors=problems, timings=timings)
-    report.errors += [_problem("shapes.ttl", v) for v in validation.violations]
-    report.warnings += [_problem("shapes.ttl", v) for v in validation.warnings]
+    report.errors += [shape_problem(v) for v in validation.violations]
+    report.warnings += [shape_problem(v) for v in validation.warnings]
     if reasoner is not None:
         progress(f"reasoning ({reasoner})")
         report.reasoning = reason(graph, engine=reasoner)
@@ -73,7 +88,8 @@ def _inconsistency(item: Inconsistency) -> Problem:
     return Problem("cdek.ttl", item.individual, "owl", f"inconsistent: breaks {item.axiom}{facts}")
 
 
-def _problem(file: str, v: Violation) -> Problem:
+def shape_problem(v: Violation, file: str = "shapes.ttl") -> Problem:
+    """A SHACL result as a build problem."""
     value = f" (value {v.value})" if v.value and v.value.strip('"') not in v.message else ""
     return Problem(file, v.focus, v.path or None, f"{v.message}{value} [shape {v.shape}]")
 

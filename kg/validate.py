@@ -4,10 +4,13 @@ scan of every typed literal: ``"maybe"^^xsd:boolean`` is not a boolean wherever 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, SH, XSD, Graph, Literal, Node, URIRef
 
@@ -61,24 +64,90 @@ def load_shapes(path: Path | None = None) -> Graph:
 
 
 def validate(
-    graph: Graph, *, shapes: Graph | None = None, ontology: Graph | None = None
+    graph: Graph,
+    *,
+    shapes: Graph | None = None,
+    ontology: Graph | None = None,
+    engine: str | None = None,
 ) -> ValidationReport:
     """Check ``graph`` against the shapes; ``ontology`` supplies the types of named individuals.
 
     Every ill-typed literal is a violation too (shape ``WellTypedLiteral``); the shapes then see
     the graph without them, as pyshacl fails on comparing one (``sh:lessThan`` on ``"1.x"``).
+    ``engine``: ``turbo`` (pyshacl-turbo, when installed) or ``pyshacl`` (default: ``ENGINE``).
     """
-    import pyshacl  # imported here: it takes ~0.5 s to import
-
-    shapes = shapes if shapes is not None else load_shapes()
+    shapes = shapes if shapes is not None else _default_shapes()
     if ontology is None:
-        ontology = Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
+        ontology = _default_ontology()
     start = time.perf_counter()
     ill_typed = _ill_typed(graph)
     if ill_typed:
         graph = Graph(namespace_manager=graph.namespace_manager) + graph
         for triple in ill_typed:
             graph.remove(triple)
+    results = _run_shapes(graph, shapes, ontology, engine or ENGINE)
+    report = ValidationReport(seconds=time.perf_counter() - start)
+    for node in results.subjects(RDF.type, SH.ValidationResult):
+        item = _violation(results, node, shapes)
+        (report.violations if item.severity == "Violation" else report.warnings).append(item)
+    report.violations += [_ill_typed_violation(triple, graph) for triple in ill_typed]
+    report.violations.sort()
+    report.warnings.sort()
+    return report
+
+
+def _turbo_available() -> bool:
+    try:
+        import pyshacl_turbo  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# pyshacl-turbo (Rust; the same results as pyshacl, tests/test_shapes.py compares them) when
+# installed, else pyshacl; $KG_SHACL_ENGINE=pyshacl chooses the reference engine
+ENGINE = os.environ.get("KG_SHACL_ENGINE") or ("turbo" if _turbo_available() else "pyshacl")
+
+
+@functools.cache
+def _default_shapes() -> Graph:
+    return load_shapes()
+
+
+@functools.cache
+def _default_ontology() -> Graph:
+    return Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
+
+
+# compiled shapes and the ontology triples pyshacl would splice into each data graph, kept per
+# (shapes, ontology) pair: compiling costs more than validating a small graph
+_PREPARED: dict[tuple[int, int], tuple[Graph, Graph, Any, Graph]] = {}
+
+
+def _prepared(shapes: Graph, ontology: Graph) -> tuple[Any, Graph]:
+    key = (id(shapes), id(ontology))
+    if key not in _PREPARED:
+        import pyshacl_turbo
+        from pyshacl.rdfutil.inoculate import inoculate
+
+        if len(_PREPARED) > 8:
+            _PREPARED.clear()
+        compiled = pyshacl_turbo.compile_shapes(shapes, advanced=True)
+        _PREPARED[key] = (shapes, ontology, compiled, inoculate(Graph(), ontology))
+    _, _, compiled, mixed_in = _PREPARED[key]
+    return compiled, mixed_in
+
+
+def _run_shapes(graph: Graph, shapes: Graph, ontology: Graph, engine: str) -> Graph:
+    """The SHACL results graph of ``graph``."""
+    if engine == "turbo":
+        compiled, mixed_in = _prepared(shapes, ontology)
+        data = Graph() + graph
+        data += mixed_in
+        _, results, _ = compiled.validate(data, inference="none", allow_warnings=True)
+        return results
+    import pyshacl  # imported here: it takes ~0.5 s to import
+
     _, results, _ = pyshacl.validate(
         graph,
         shacl_graph=shapes,
@@ -88,14 +157,7 @@ def validate(
         allow_warnings=True,
         do_owl_imports=False,
     )
-    report = ValidationReport(seconds=time.perf_counter() - start)
-    for node in results.subjects(RDF.type, SH.ValidationResult):
-        item = _violation(results, node, shapes)
-        (report.violations if item.severity == "Violation" else report.warnings).append(item)
-    report.violations += [_ill_typed_violation(triple, graph) for triple in ill_typed]
-    report.violations.sort()
-    report.warnings.sort()
-    return report
+    return results
 
 
 def _violation(results: Graph, node: Node, shapes: Graph) -> Violation:

@@ -66,9 +66,7 @@ def _members(archive: Path) -> Iterator[Entry]:
             with opened.open(info) as member:
                 head = member.read(_HEAD)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-            yield Entry(
-                name, "unknown", f"an unreadable zip member ({error})", bytes, None, True
-            )
+            yield Entry(name, "unknown", f"an unreadable zip member ({error})", bytes, None, True)
             continue
         kind, seen = detect(head)
         yield Entry(name, kind, seen, read, None, True)

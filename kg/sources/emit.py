@@ -45,20 +45,36 @@ _STATISTIC = (
 )
 
 
-def emit_sources(graph: Graph, sources: SourceSet, corpus: Corpus, mint: Minter) -> None:
-    """Add the registry studies' arms and results and the PubMed articles to ``graph``."""
+def emit_sources(
+    graph: Graph,
+    sources: SourceSet,
+    corpus: Corpus,
+    mint: Minter,
+    *,
+    studies: dict[str, str] | None = None,
+) -> None:
+    """Add the registry studies' arms and results and the PubMed articles to ``graph``.
+
+    ``studies`` maps NCT ids to study keys (default: from ``corpus``'s study records): a slice
+    of the build passes the whole corpus's map, so an article links to a study of another slice.
+    """
     writer = _Writer(graph, mint, corpus)
-    studies = {  # NCT id -> the key of a study in the graph (curated or read here)
+    studies = studies if studies is not None else study_keys(corpus)
+    for study in sources.studies:
+        writer.study(study)
+    for article, document in sources.articles:
+        writer.article(article, document, studies)
+
+
+def study_keys(corpus: Corpus) -> dict[str, str]:
+    """NCT id -> the key of a study in the graph (curated or read from the registry)."""
+    return {
         curie.partition(":")[2]: item.record.id
         for item in corpus.records
         if getattr(item.record, "type", "") == "study"
         for curie in getattr(item.record, "registry_ids", [])
         if curie.startswith("clinicaltrials:")
     }
-    for study in sources.studies:
-        writer.study(study)
-    for article, document in sources.articles:
-        writer.article(article, document, studies)
 
 
 def _lit(value: Any) -> Literal:

@@ -1,0 +1,51 @@
+"""The build's on-disk pyoxigraph store (``out/store/``): written once per build, opened read-only.
+
+``kg query``, ``kg serve``, ``kg viz`` and :class:`kg.api.KnowledgeGraph` open it directly
+instead of parsing ``graph.nq`` at each start. The store holds the same quads as ``graph.nq``.
+A build writes a new store beside the old one and swaps the two folders, so a reader that
+starts meanwhile opens one whole store or the other.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+
+__all__ = ["MARK", "is_store", "open_store", "write_store"]
+
+MARK = "KG-STORE"  # a file naming the N-Quads the store was loaded from, written last
+
+
+def is_store(path: Path) -> bool:
+    """Whether ``path`` is a store folder a build finished writing."""
+    return path.is_dir() and (path / MARK).is_file()
+
+
+def write_store(nquads: Path, folder: Path) -> Path:
+    """Load ``nquads`` into a new store at ``folder`` (replacing any older one); return it."""
+    fresh = folder.with_name(folder.name + ".new")
+    old = folder.with_name(folder.name + ".old")
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    store = ox.Store(str(fresh))
+    try:
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+    finally:
+        del store
+    (fresh / MARK).write_text(f"{nquads.name}\n", encoding="utf-8")
+    if folder.exists():
+        folder.rename(old)
+    fresh.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def open_store(folder: Path) -> ox.Store:
+    """The store at ``folder``, read-only (several processes may open it at once)."""
+    if not is_store(folder):
+        raise FileNotFoundError(f"{folder}: not a store a build wrote (run `kg build` first?)")
+    return ox.Store.read_only(str(folder))
