@@ -268,7 +268,7 @@ def _summary(report: BuildReport, console: Console, seconds: float | None = None
     corpus, result, trust = report.corpus, report.result, report.trust
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     console.print(
-        f"[bold]Built[/bold] {counted(len(result.graph), 'triple')} from "
+        f"[bold]Built[/bold] {counted(report.triples, 'triple')} from "
         f"{counted(len(corpus.records), 'record')} of {counted(len(corpus.documents), 'document')} "
         f"({counted(len(corpus.files), 'file')}){took}."
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from kg import __version__
 
 if TYPE_CHECKING:  # rdflib loads only when a graph is serialised: `kg query` imports this module
     from rdflib import Graph
@@ -15,6 +18,7 @@ __all__ = [
     "atomic_write",
     "build_version",
     "load_context",
+    "nquads_of",
     "to_jsonld",
     "to_nquads",
     "to_ntriples",
@@ -83,10 +87,6 @@ def build_version(*graphs: Graph) -> str:
     The same records, code and ontology give the same version (builds are deterministic); any
     change to a triple gives another.
     """
-    import hashlib
-
-    from kg import __version__
-
     digest = hashlib.sha256()
     for graph in graphs:
         digest.update(to_ntriples(_stable(graph)))
@@ -111,6 +111,12 @@ def to_nquads(asserted: Graph, inferred: Graph, base: str, ontology: Graph | Non
     The ontology's graph is named by the ontology IRI (``kg.api.ONTOLOGY_GRAPH``), so a query
     engine that adds the ontology itself finds it there and does not add it twice.
     """
+    return nquads_of(to_ntriples(_stable(asserted)), to_ntriples(_stable(inferred)), base, ontology)
+
+
+def nquads_of(asserted: bytes, inferred: bytes, base: str, ontology: Graph | None = None) -> bytes:
+    """:func:`to_nquads` from sorted N-Triples (as :func:`to_ntriples` writes them): the
+    streaming build's path, which never holds the whole graph as an rdflib graph."""
     from kg.vocab import ONTOLOGY_IRI
 
     if ontology is None:
@@ -118,27 +124,31 @@ def to_nquads(asserted: Graph, inferred: Graph, base: str, ontology: Graph | Non
         from kg.reason import load_ontology
 
         ontology = load_ontology(paths.ONTOLOGY / "cdek.ttl")
-    asserted, inferred, ontology = (_stable(g) for g in (asserted, inferred, ontology))
     named = {
         f"{base}graph/asserted": (asserted, "asserted triples of the evidence records"),
         f"{base}graph/inferred": (inferred, "triples the OWL reasoner inferred"),
-        str(ONTOLOGY_IRI): (ontology, "the ontology (ontology/cdek.ttl)"),
+        str(ONTOLOGY_IRI): (to_ntriples(_stable(ontology)), "the ontology (ontology/cdek.ttl)"),
     }
-    version = build_version(asserted, inferred, ontology)
+    digest = hashlib.sha256()
+    for data, _ in named.values():
+        digest.update(data)
+    version = f"{__version__}+{digest.hexdigest()[:12]}"
     meta = []
-    for name, (graph, label) in named.items():
+    for name, (data, label) in named.items():
+        triples = data.count(b"\n") if data.strip() else 0
         meta += [
             f'<{name}> <{_DCAT_VERSION}> "{version}" .',
             f'<{name}> <{_LABEL}> "{label}" .',
-            f'<{name}> <{_VOID_TRIPLES}> "{len(graph)}"^^<{_INTEGER}> .',
+            f'<{name}> <{_VOID_TRIPLES}> "{triples}"^^<{_INTEGER}> .',
             f"<{name}> <{_CONFORMS}> <{ONTOLOGY_IRI}> .",
         ]
     meta.append(f"<{base}graph/inferred> <{_DERIVED}> <{base}graph/asserted> .")
     lines = []
-    for name, (graph, _) in named.items():
-        lines += _quads(to_ntriples(graph).decode("utf-8").splitlines(), name)
+    for name, (data, _) in named.items():
+        lines += _quads(data.decode("utf-8").splitlines(), name)
     lines += _quads(meta, f"{base}graph/metadata")
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    lines.sort()
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _quads(triples: list[str], graph: str) -> list[str]:

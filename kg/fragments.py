@@ -228,10 +228,10 @@ def build_fragment(job: Job) -> Fragment:
     shape_warnings: list[Any] = []
     if job.validate:
         started = time.perf_counter()
-        checked = graph.to_graph()
-        errors += check_identifiers(checked)
+        errors += check_identifiers(graph)  # type: ignore[arg-type]
         seconds["identifiers"] = time.perf_counter() - started
         started = time.perf_counter()
+        checked = graph.to_graph()
         context_subjects: set[Any] = set()
         if job.context:  # the triples of the entities this fragment names (for sh:class)
             context = _context_graph(job.context)
@@ -244,7 +244,7 @@ def build_fragment(job: Job) -> Fragment:
                         named.add(triple[2])
                         todo.append(triple[2])
             context_subjects = {str(n) for n in named}
-        report = validate(checked, shapes=_shapes(), ontology=_ontology())
+        report = validate(checked, shapes=_shapes(), ontology=_ontology(), owned=True)
         for found, into in ((report.violations, violations), (report.warnings, shape_warnings)):
             into += [v for v in found if v.focus not in context_subjects or _own(graph, v.focus)]
         seconds["shacl"] = time.perf_counter() - started

@@ -9,7 +9,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import curies
 
@@ -18,12 +18,12 @@ from kg.graphfile import STALE_MARK
 from kg.xrefs import prefix_map
 
 if TYPE_CHECKING:  # the build's own modules load in run_build: prefix_converter stays light
-    from rdflib import Graph
-
     from kg.build import BuildResult
     from kg.fragments import Assembled
+    from kg.iris import Minter
     from kg.sources.records import Corpus, Problem
     from kg.trust import TrustReport
+    from kg.validate import ValidationReport
 
 __all__ = ["ENGINE_NAMES", "BuildReport", "choose_reasoner", "prefix_converter", "run_build"]
 
@@ -59,13 +59,29 @@ class BuildReport:
     def warnings(self) -> list[Problem]:
         return sorted(self.corpus.warnings + self.result.warnings)
 
-    def class_counts(self) -> Counter[str]:
-        """Typed nodes per class, by local name."""
-        from rdflib import RDF, URIRef
+    @property
+    def triples(self) -> int:
+        """The asserted triples of the graph (a large graph is never held in ``result``)."""
+        if self.assembled is not None:
+            return self.assembled.triples
+        return len(self.result.graph)
 
+    def class_counts(self) -> Counter[str]:
+        """Typed nodes per class, by local name (read from the merged N-Triples)."""
+        if self.assembled is None:
+            from rdflib import RDF, URIRef
+
+            return Counter(
+                cls.split("#")[-1].split("/")[-1]
+                for cls in self.result.graph.objects(None, RDF.type)
+                if isinstance(cls, URIRef)
+            )
+        typed = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <"
         counts: Counter[str] = Counter()
-        for cls in self.result.graph.objects(None, RDF.type):
-            if isinstance(cls, URIRef):
+        for line in self.assembled.ntriples.splitlines():
+            at = line.find(typed)
+            if at > 0:
+                cls = line[at + len(typed) : line.rindex(b">")].decode("utf-8")
                 counts[cls.split("#")[-1].split("/")[-1]] += 1
         return counts
 
@@ -115,15 +131,11 @@ def run_build(
     from rdflib import Graph
 
     from kg.build import BuildResult, bind_prefixes
-    from kg.export import load_context, write_all
     from kg.fragments import FragmentCache, build_all, make_jobs
     from kg.iris import Minter
     from kg.sources.load import add_sources, split_sources
     from kg.sources.records import Problem, check_documents, load_corpus
-    from kg.store import write_store
-    from kg.trust import run_checks, write_trust_outputs
     from kg.validate import ValidationReport
-    from kg.views import whole_view, write_view
 
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
     missing = [f for f in folders if not f.exists()]
@@ -133,7 +145,8 @@ def run_build(
         f"reading {_count(len(files), 'record file')}"
         + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
     )
-    corpus = load_corpus(files)
+    with _executor(workers, len(files) // 8, scheduler) as executor:
+        corpus = load_corpus(files, executor=executor)
     for folder in missing:
         corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
     if documents_dir is not None:  # before the sources join: checking reassembles the corpus
@@ -153,59 +166,223 @@ def run_build(
     with _executor(workers, len(jobs), scheduler) as executor:
         assembled = build_all(jobs, cache=cache, executor=executor)
     progress(f"merging {_count(assembled.triples, 'triple')} ({assembled.reused} fragments reused)")
-    graph = Graph()
-    bind_prefixes(graph, minter)
-    graph.parse(data=assembled.ntriples, format="nt")
     result = BuildResult(
-        graph,
+        Graph(),
         conflicts=assembled.conflicts,
         warnings=assembled.warnings,
         errors=assembled.errors,
     )
     report = BuildReport(corpus, result, reasoner=reasoner, assembled=assembled)
-    _, engine = choose_reasoner(reasoner)
-
-    def relay(message: str) -> None:  # kg.trust names its stages; say the engine and the size
-        if message.startswith("reasoning"):
-            message = f"reasoning with {engine} over {_count(len(result.graph), 'triple')}"
-        progress(message)
-
     checked = ValidationReport(
         assembled.violations, assembled.shape_warnings, assembled.seconds.get("shacl", 0.0)
     )
-    report.trust = run_checks(
-        result.graph, minter, reasoner=reasoner, progress=relay, checked=checked
-    )
-    result.errors.extend(report.trust.errors)
-    result.warnings.extend(report.trust.warnings)
-    if out is not None:
-        progress(f"writing {_count(len(result.graph), 'triple')} to {out}/")
-        report.outputs = write_all(
-            result.graph, out, load_context(paths.ONTOLOGY / "context.jsonld")
-        )
-        progress(f"writing the interactive view to {out / 'graph.html'}")
-        report.outputs["html"] = write_view(whole_view(result.graph), out / "graph.html")
-        inferred = report.trust.inferred
-        if report.trust.reasoning is None:
-            progress(f"writing {out / 'graph.nq'}; marking {out / 'inferred.ttl'} stale")
-            report.outputs.update(_write_unreasoned(result.graph, out, base))
-            report.inferred_stale = True
-        else:
-            progress(
-                f"writing {_count(len(inferred), 'inferred triple')} to {out / 'inferred.ttl'}"
-                f" and both graphs to {out / 'graph.nq'}"
-            )
-            report.outputs.update(write_trust_outputs(result.graph, inferred, out, base))
-        progress(f"loading {out / 'graph.nq'} into the store {out / 'store'}/")
-        report.outputs["store"] = write_store(out / "graph.nq", out / "store")
+    if assembled.triples <= LARGE_GRAPH:
+        bind_prefixes(result.graph, minter)
+        result.graph.parse(data=assembled.ntriples, format="nt")
+        _finish_in_memory(report, checked, minter, out, base, progress)
+    else:
+        _finish_streaming(report, checked, out, base, progress)
+    result.errors.extend(report.trust.errors if report.trust else [])
+    result.warnings.extend(report.trust.warnings if report.trust else [])
     return report
+
+
+# Above this many triples the graph is never an rdflib graph: outputs come from the merged
+# fragments and the store, Turtle from pyoxigraph, JSON-LD only on request (kg export)
+LARGE_GRAPH = 300_000
+
+
+def _finish_in_memory(
+    report: BuildReport,
+    checked: ValidationReport,
+    minter: Minter,
+    out: Path | None,
+    base: str,
+    progress: Callable[[str], None],
+) -> None:
+    """Reason over the graph in memory and write every output from it (a graph of any size
+    up to ``LARGE_GRAPH``)."""
+    from rdflib import Graph
+
+    from kg.export import load_context, write_all
+    from kg.store import write_store
+    from kg.trust import run_checks, write_trust_outputs
+    from kg.views import whole_view, write_view
+
+    result = report.result
+    graph = result.graph
+    assert isinstance(graph, Graph)
+    _, engine = choose_reasoner(report.reasoner)
+
+    def relay(message: str) -> None:  # kg.trust names its stages; say the engine and the size
+        if message.startswith("reasoning"):
+            message = f"reasoning with {engine} over {_count(len(graph), 'triple')}"
+        progress(message)
+
+    report.trust = run_checks(
+        graph, minter, reasoner=report.reasoner, progress=relay, checked=checked
+    )
+    problems = cross_source_problems(_memory_store(report), checked)
+    report.trust.errors += problems
+    if out is None:
+        return
+    progress(f"writing {_count(len(graph), 'triple')} to {out}/")
+    report.outputs = write_all(graph, out, load_context(paths.ONTOLOGY / "context.jsonld"))
+    progress(f"writing the interactive view to {out / 'graph.html'}")
+    report.outputs["html"] = write_view(whole_view(graph), out / "graph.html")
+    inferred = report.trust.inferred
+    if report.trust.reasoning is None:
+        progress(f"writing {out / 'graph.nq'}; marking {out / 'inferred.ttl'} stale")
+        report.outputs.update(_write_unreasoned(report.assembled.ntriples, out, base))
+        report.inferred_stale = True
+    else:
+        progress(
+            f"writing {_count(len(inferred), 'inferred triple')} to {out / 'inferred.ttl'}"
+            f" and both graphs to {out / 'graph.nq'}"
+        )
+        report.outputs.update(write_trust_outputs(graph, inferred, out, base))
+    progress(f"loading {out / 'graph.nq'} into the store {out / 'store'}/")
+    report.outputs["store"] = write_store(out / "graph.nq", out / "store")
+
+
+def _finish_streaming(
+    report: BuildReport,
+    checked: ValidationReport,
+    out: Path | None,
+    base: str,
+    progress: Callable[[str], None],
+) -> None:
+    """Write a large graph from the merged fragments: N-Triples and N-Quads as they are, the
+    store loaded from the N-Quads, Turtle and the view from the store; check across sources
+    on the store. Reasoning (when asked for) runs the rules engine on the store."""
+    from kg.export import atomic_write
+    from kg.sources.records import Problem
+    from kg.store import open_store, write_store
+    from kg.trust import TrustReport, shape_problem
+
+    assembled = report.assembled
+    assert assembled is not None
+    report.trust = TrustReport(
+        checked,
+        None,
+        errors=[shape_problem(v) for v in checked.violations],
+        warnings=[shape_problem(v) for v in checked.warnings],
+        timings={"shacl": checked.seconds},
+    )
+    if report.reasoner is not None:
+        report.trust.warnings.append(
+            Problem(
+                "reasoner",
+                None,
+                None,
+                f"not run: the graph has more than {LARGE_GRAPH:,} triples, beyond what "
+                "HermiT and owlrl reason over in reasonable time",
+            )
+        )
+    if out is None:
+        report.trust.errors += cross_source_problems(_memory_store(report), checked)
+        return
+    progress(f"writing {_count(assembled.triples, 'triple')} to {out / 'graph.nt'}")
+    atomic_write(out / "graph.nt", assembled.ntriples)
+    report.outputs["ntriples"] = out / "graph.nt"
+    progress(f"writing {out / 'graph.nq'}; marking {out / 'inferred.ttl'} stale")
+    report.outputs.update(_write_unreasoned(assembled.ntriples, out, base))
+    report.inferred_stale = True
+    progress(f"loading {out / 'graph.nq'} into the store {out / 'store'}/")
+    report.outputs["store"] = write_store(out / "graph.nq", out / "store")
+    store = open_store(out / "store")
+    progress("checking across sources on the store")
+    report.trust.errors += cross_source_problems(store, checked)
+    progress(f"writing turtle from the store to {out / 'graph.ttl'}")
+    report.outputs["turtle"] = _store_turtle(store, out / "graph.ttl", base)
+    stale = out / "graph.jsonld"
+    if stale.exists():  # an earlier, smaller build's: it no longer matches the graph
+        stale.unlink()
+    progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
+    report.outputs["html"] = _store_view(out / "store", out / "graph.html")
+
+
+def _memory_store(report: BuildReport) -> Any:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    assert report.assembled is not None
+    store.bulk_load(report.assembled.ntriples, format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _store_turtle(store: Any, path: Path, base: str) -> Path:
+    """The asserted graph as Turtle, written by pyoxigraph (streaming, no rdflib graph)."""
+    import pyoxigraph as ox
+
+    from kg.export import atomic_write
+    from kg.trust import graph_names
+    from kg.vocab import CDEK
+
+    prefixes = {
+        "cdek": str(CDEK),
+        "kgr": base,
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "oa": "http://www.w3.org/ns/oa#",
+        "prov": "http://www.w3.org/ns/prov#",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
+        "dcterms": "http://purl.org/dc/terms/",
+        "owl": "http://www.w3.org/2002/07/owl#",
+    }
+    asserted, _ = graph_names(base)
+    data = store.dump(
+        format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(str(asserted)), prefixes=prefixes
+    )
+    atomic_write(path, data)
+    return path
+
+
+def _store_view(store: Path, path: Path) -> Path:
+    """The whole-graph page (the entity overview) drawn from the store."""
+    from kg.api import KnowledgeGraph
+    from kg.engine import OxigraphEngine
+    from kg.store import open_store
+    from kg.views import whole_view, write_view
+    from kg.views.view import Source
+
+    source = Source(KnowledgeGraph(OxigraphEngine(open_store(store))))
+    return write_view(whole_view(source), path)
+
+
+def cross_source_problems(store: Any, checked: ValidationReport) -> list[Problem]:
+    """Values of a functional property that come from different fragments (the shapes saw
+    one fragment at a time; within one, ``sh:maxCount`` already reported them)."""
+    from kg.sources.records import Problem
+    from kg.vocab import functional_properties
+
+    reported = {(v.focus, v.path) for v in checked.violations}
+    values = " ".join(f"<{p}>" for p in sorted(functional_properties()))
+    query = (
+        f"SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }} "
+        "GROUP BY ?s ?p HAVING (COUNT(DISTINCT ?o) > 1)"
+    )
+    problems = []
+    for s, p, n in store.query(query, use_default_graph_as_union=True):
+        if (s.value, p.value) in reported or (s.value, _short(p.value)) in reported:
+            continue
+        message = f"{n.value} values from different sources; the ontology allows one"
+        problems.append(Problem("cdek.ttl", s.value, _short(p.value), message))
+    return sorted(problems)
+
+
+def _short(iri: str) -> str:
+    from kg.vocab import CDEK
+
+    return "cdek:" + iri[len(str(CDEK)) :] if iri.startswith(str(CDEK)) else iri
 
 
 @contextmanager
 def _executor(workers: int | None, jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
     """Where fragments are built: a Dask cluster, worker processes, or this process.
 
-    A small build (fewer than 8 fragments) stays in this process: starting workers costs more.
+    A small build (fewer than 4 fragments) stays in this process: starting workers costs more.
     """
     if scheduler is not None:
         try:
@@ -218,26 +395,24 @@ def _executor(workers: int | None, jobs: int, scheduler: str | None) -> Iterator
             yield client.get_executor()
         return
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers < 2 or jobs < 8:
+    if workers < 2 or jobs < 4:
         yield None
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield pool
 
 
-def _write_unreasoned(asserted: Graph, out: Path, base: str) -> dict[str, Path]:
+def _write_unreasoned(asserted: bytes, out: Path, base: str) -> dict[str, Path]:
     """``graph.nq`` without an inferred graph; ``inferred.ttl`` kept and marked stale.
 
-    Queries then find no inferred class or relation rather than ones that may no longer hold;
-    the mark tells readers of ``inferred.ttl`` (and ``kg export``) that it is out of date.
+    ``asserted`` is the graph's sorted N-Triples. Queries then find no inferred class or
+    relation rather than ones that may no longer hold; the mark tells readers of
+    ``inferred.ttl`` (and ``kg export``) that it is out of date.
     """
-    from rdflib import Graph
-
-    from kg.export import atomic_write
-    from kg.trust import to_nquads
+    from kg.export import atomic_write, nquads_of
 
     nquads, inferred = out / "graph.nq", out / "inferred.ttl"
-    atomic_write(nquads, to_nquads(asserted, Graph(), base))
+    atomic_write(nquads, nquads_of(asserted, b"", base))
     previous = inferred.read_bytes() if inferred.is_file() else b""
     if previous.startswith(STALE_MARK.encode()):  # marked by an earlier build: mark once
         previous = previous.split(b"\n", 1)[1] if b"\n" in previous else b""

@@ -65,6 +65,13 @@ class TripleSet:
                 seen.add(s)
                 yield s
 
+    def subject_objects(self, predicate: Any) -> Iterator[tuple[Any, Any]]:
+        """(subject, object) of every triple with ``predicate``."""
+        for (s, p), objects in self._by_sp.items():
+            if p == predicate:
+                for o in objects:
+                    yield s, o
+
     def objects_all(self) -> set[Any]:
         """Every term in the object position."""
         return {o for _, o in self._by_po}

@@ -69,12 +69,14 @@ def validate(
     shapes: Graph | None = None,
     ontology: Graph | None = None,
     engine: str | None = None,
+    owned: bool = False,
 ) -> ValidationReport:
     """Check ``graph`` against the shapes; ``ontology`` supplies the types of named individuals.
 
     Every ill-typed literal is a violation too (shape ``WellTypedLiteral``); the shapes then see
     the graph without them, as pyshacl fails on comparing one (``sh:lessThan`` on ``"1.x"``).
     ``engine``: ``turbo`` (pyshacl-turbo, when installed) or ``pyshacl`` (default: ``ENGINE``).
+    ``owned``: the caller hands ``graph`` over (it may be changed), which saves a copy.
     """
     shapes = shapes if shapes is not None else _default_shapes()
     if ontology is None:
@@ -82,10 +84,12 @@ def validate(
     start = time.perf_counter()
     ill_typed = _ill_typed(graph)
     if ill_typed:
-        graph = Graph(namespace_manager=graph.namespace_manager) + graph
+        if not owned:
+            graph = Graph(namespace_manager=graph.namespace_manager) + graph
+            owned = True
         for triple in ill_typed:
             graph.remove(triple)
-    results = _run_shapes(graph, shapes, ontology, engine or ENGINE)
+    results = _run_shapes(graph, shapes, ontology, engine or ENGINE, owned=owned)
     report = ValidationReport(seconds=time.perf_counter() - start)
     for node in results.subjects(RDF.type, SH.ValidationResult):
         item = _violation(results, node, shapes)
@@ -138,11 +142,13 @@ def _prepared(shapes: Graph, ontology: Graph) -> tuple[Any, Graph]:
     return compiled, mixed_in
 
 
-def _run_shapes(graph: Graph, shapes: Graph, ontology: Graph, engine: str) -> Graph:
-    """The SHACL results graph of ``graph``."""
+def _run_shapes(
+    graph: Graph, shapes: Graph, ontology: Graph, engine: str, *, owned: bool = False
+) -> Graph:
+    """The SHACL results graph of ``graph`` (which may be changed when ``owned``)."""
     if engine == "turbo":
         compiled, mixed_in = _prepared(shapes, ontology)
-        data = Graph() + graph
+        data = graph if owned else Graph() + graph
         data += mixed_in
         _, results, _ = compiled.validate(data, inference="none", allow_warnings=True)
         return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
@@ -426,3 +428,18 @@ class CDEK(DefinedNamespace):
     text: URIRef
     OddsRatio: URIRef
     RiskRatio: URIRef
+
+
+def functional_properties() -> frozenset[str]:
+    """The IRIs of the ontology's functional properties (one value per subject)."""
+    return _functional()
+
+
+@functools.cache
+def _functional() -> frozenset[str]:
+    from rdflib import OWL, RDF, Graph
+
+    from kg import paths
+
+    ontology = Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
+    return frozenset(str(p) for p in ontology.subjects(RDF.type, OWL.FunctionalProperty))

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -298,15 +299,26 @@ class _File:
         return _line_of(self.data, path)
 
 
-def _read_file(path: Path, name: str) -> _File:
-    file = _File(name, path)
+def _parse_file(path: Path, name: str) -> tuple[Any, Problem | str | None]:
+    """A record file's YAML (plain data with line numbers), or why it cannot be read."""
     try:
-        data = read_yaml(path.read_text(encoding="utf-8"))
+        return read_yaml(path.read_text(encoding="utf-8")), None
     except yaml.YAMLError as error:
-        file.errors.append(_yaml_problem(name, error))
-        return file
+        return None, _yaml_problem(name, error)
     except (OSError, UnicodeDecodeError) as error:
-        file.error(f"cannot read: {error}")
+        return None, f"cannot read: {error}"
+
+
+def _read_file(
+    path: Path, name: str, parsed: tuple[Any, Problem | str | None] | None = None
+) -> _File:
+    file = _File(name, path)
+    data, problem = parsed if parsed is not None else _parse_file(path, name)
+    if isinstance(problem, Problem):
+        file.errors.append(problem)
+        return file
+    if problem is not None:
+        file.error(problem)
         return file
     if not isinstance(data, dict):
         file.error("expected a mapping with document, entities and records", line=1)
@@ -381,19 +393,31 @@ def _record_name(index: int, item: Any) -> str:
 # --- all files together ------------------------------------------------------------------
 
 
-def load_corpus(paths: Iterable[Path], *, name_of: Callable[[Path], str] | None = None) -> Corpus:
+def load_corpus(
+    paths: Iterable[Path],
+    *,
+    name_of: Callable[[Path], str] | None = None,
+    executor: Executor | None = None,
+) -> Corpus:
     """Read record files, then resolve every name and cross-reference.
 
-    ``name_of`` gives the name problems use for a file (default: its file name).
+    ``name_of`` gives the name problems use for a file (default: its file name). With an
+    ``executor`` (worker processes) many files are parsed in parallel; the records are then
+    validated and resolved here.
     """
     name_of = name_of or (lambda path: path.name)
     corpus = Corpus()
+    paths = list(paths)
     for path in paths:
         name = name_of(path)
         if name in corpus.files:  # two files of one name: tell them apart by their paths
             name = str(path)
         corpus.files.append(name)
-        corpus._sources.append(_read_file(path, name))
+    parsed: Iterable[Any] = [None] * len(paths)
+    if executor is not None and len(paths) >= 16:
+        parsed = executor.map(_parse_file, paths, corpus.files, chunksize=8)
+    for path, name, data in zip(paths, corpus.files, parsed, strict=True):
+        corpus._sources.append(_read_file(path, name, data))
     _assemble(corpus)
     return corpus
 
