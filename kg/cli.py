@@ -132,6 +132,7 @@ class _Stages:
         self.live = enabled and console.is_terminal
         self.started = self.stage_started = time.perf_counter()
         self.current: str | None = None
+        self.count: tuple[int, int] | None = None  # items of the stage done, of how many
         self._status: Any = None
 
     @property
@@ -158,11 +159,20 @@ class _Stages:
         if self.enabled and not self.live:
             self._line(message)
 
+    def advance(self, done: int, total: int) -> None:
+        """How far the current stage is (drawn as a bar on a terminal; silent otherwise)."""
+        self.count = (done, total)
+
     def __rich__(self) -> str:
         from rich.markup import escape
 
         running = time.perf_counter() - self.stage_started
-        return f"{escape(self.current or 'starting')} [dim]{running:.0f} s[/dim]"
+        bar = ""
+        if self.count is not None and self.count[1] > 0:
+            done, total = self.count
+            filled = round(24 * done / total)
+            bar = f" {'█' * filled}{'░' * (24 - filled)} {done:,}/{total:,}"
+        return f"{escape(self.current or 'starting')}{bar} [dim]{running:.0f} s[/dim]"
 
     def _line(self, text: str) -> None:
         self.console.print(f"[{self.seconds:6.1f} s] {text}", markup=False, highlight=False)
@@ -175,7 +185,7 @@ class _Stages:
             took = time.perf_counter() - self.stage_started
             mark = "[red]✗[/red]" if failed else "[green]✓[/green]"
             self.console.print(f"{mark} {escape(self.current)} [dim]{took:.1f} s[/dim]")
-        self.current = None
+        self.current, self.count = None, None
 
 
 # -- the summary ---------------------------------------------------------------------------------
@@ -364,6 +374,7 @@ def _run_build(args: argparse.Namespace) -> int:
                 base=args.base,
                 documents_dir=args.documents,
                 progress=stages,
+                advance=stages.advance,
                 reasoner=None if args.reasoner == "none" else args.reasoner,
                 workers=args.jobs,
                 scheduler=args.scheduler,

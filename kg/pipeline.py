@@ -112,6 +112,7 @@ def run_build(
     base: str,
     documents_dir: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    advance: Callable[[int, int], None] = lambda done, total: None,
     reasoner: str | None = "auto",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -122,7 +123,8 @@ def run_build(
     (``auto``: HermiT when Java is installed, else OWL 2 RL; ``None`` skips reasoning: then
     ``graph.nq`` holds no inferred graph and ``inferred.ttl`` keeps the previous build's
     inferences under a ``# STALE`` first line). ``progress`` is called as each stage starts,
-    with a line saying what it does and on how much.
+    with a line saying what it does and on how much; ``advance`` with the fragments built so
+    far and their number.
 
     The graph is built in fragments (:mod:`kg.fragments`), ``workers`` processes at a time
     (default: one per core), or on the Dask cluster at ``scheduler``; ``out/fragments/``
@@ -160,11 +162,15 @@ def run_build(
     jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
     progress(
         f"building {_count(len(jobs), 'fragment')} from {_count(len(corpus.records), 'record')} "
-        f"of {_count(len(corpus.documents), 'document')}"
+        f"of {_count(len(corpus.documents), 'document')} and checking each (identifiers, "
+        "SHACL shapes)"
     )
     cache = FragmentCache(out / "fragments" if out is not None else None)
     with _executor(workers, len(jobs), scheduler) as executor:
-        assembled = build_all(jobs, cache=cache, executor=executor)
+        built = iter(range(1, len(jobs) + 1))
+        assembled = build_all(
+            jobs, cache=cache, executor=executor, tick=lambda _: advance(next(built), len(jobs))
+        )
     progress(f"merging {_count(assembled.triples, 'triple')} ({assembled.reused} fragments reused)")
     result = BuildResult(
         Graph(),
