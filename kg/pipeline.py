@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -136,7 +137,7 @@ def run_build(
     from kg.fragments import FragmentCache, build_all, make_jobs
     from kg.iris import Minter
     from kg.sources.load import add_sources, split_sources
-    from kg.sources.records import Problem, check_documents, load_corpus
+    from kg.sources.records import Problem, check_documents, load_corpus, prune_parsed
     from kg.validate import ValidationReport
 
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
@@ -148,7 +149,11 @@ def run_build(
         + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
     )
     with _executor(workers, len(files) // 8, scheduler) as executor:
-        corpus = load_corpus(files, executor=executor)
+        parsed = out / "fragments" / "parsed" if out is not None else None
+        started = time.time()
+        corpus = load_corpus(files, executor=executor, cache=parsed)
+        if parsed is not None and parsed.is_dir():
+            prune_parsed(parsed, started - 1)
     for folder in missing:
         corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
     if documents_dir is not None:  # before the sources join: checking reassembles the corpus
@@ -195,7 +200,7 @@ def run_build(
 
 # Above this many triples the graph is never an rdflib graph: outputs come from the merged
 # fragments and the store, Turtle from pyoxigraph, JSON-LD only on request (kg export)
-LARGE_GRAPH = 300_000
+LARGE_GRAPH = 100_000
 
 
 def _finish_in_memory(

@@ -11,6 +11,8 @@ import csv
 import functools
 import hashlib
 import json
+import os
+import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -299,14 +301,48 @@ class _File:
         return _line_of(self.data, path)
 
 
-def _parse_file(path: Path, name: str) -> tuple[Any, Problem | str | None]:
-    """A record file's YAML (plain data with line numbers), or why it cannot be read."""
+def _parse_file(
+    path: Path, name: str, cache: Path | None = None
+) -> tuple[Any, Problem | str | None]:
+    """A record file's YAML (plain data with line numbers), or why it cannot be read.
+
+    With a ``cache`` folder the parsed data is kept there under the digest of the file's
+    bytes, and read back (several times faster than parsing) while the file is unchanged.
+    """
     try:
-        return read_yaml(path.read_text(encoding="utf-8")), None
+        raw = path.read_bytes()
+        kept = None
+        if cache is not None:
+            kept = cache / f"{hashlib.sha256(raw + _PARSED_FORMAT).hexdigest()}.pickle"
+            try:
+                data = pickle.loads(kept.read_bytes())
+                os.utime(kept)  # used by this build: kept by prune_parsed
+                return data, None
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                pass
+        data = read_yaml(raw.decode("utf-8"))
     except yaml.YAMLError as error:
         return None, _yaml_problem(name, error)
     except (OSError, UnicodeDecodeError) as error:
         return None, f"cannot read: {error}"
+    if kept is not None:
+        from kg.export import atomic_write
+
+        atomic_write(kept, pickle.dumps(data, protocol=5))
+    return data, None
+
+
+_PARSED_FORMAT = b"\0parsed-yaml-1"  # changes when read_yaml's output changes
+
+
+def prune_parsed(cache: Path, before: float) -> None:
+    """Remove the parsed files no build has used since ``before`` (a time stamp)."""
+    for path in cache.glob("*.pickle"):
+        try:
+            if path.stat().st_mtime < before:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _read_file(
@@ -398,12 +434,13 @@ def load_corpus(
     *,
     name_of: Callable[[Path], str] | None = None,
     executor: Executor | None = None,
+    cache: Path | None = None,
 ) -> Corpus:
     """Read record files, then resolve every name and cross-reference.
 
     ``name_of`` gives the name problems use for a file (default: its file name). With an
     ``executor`` (worker processes) many files are parsed in parallel; the records are then
-    validated and resolved here.
+    validated and resolved here. ``cache``: a folder that keeps each file's parsed YAML.
     """
     name_of = name_of or (lambda path: path.name)
     corpus = Corpus()
@@ -413,9 +450,10 @@ def load_corpus(
         if name in corpus.files:  # two files of one name: tell them apart by their paths
             name = str(path)
         corpus.files.append(name)
-    parsed: Iterable[Any] = [None] * len(paths)
+    caches = [cache] * len(paths)
+    parsed: Iterable[Any] = map(_parse_file, paths, corpus.files, caches)
     if executor is not None and len(paths) >= 16:
-        parsed = executor.map(_parse_file, paths, corpus.files, chunksize=8)
+        parsed = executor.map(_parse_file, paths, corpus.files, caches, chunksize=8)
     for path, name, data in zip(paths, corpus.files, parsed, strict=True):
         corpus._sources.append(_read_file(path, name, data))
     _assemble(corpus)
