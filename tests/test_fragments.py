@@ -122,3 +122,23 @@ def test_pyshacl_turbo_gives_pyshacl_results(seed_build) -> None:  # type: ignor
     turbo, reference = validate(graph, engine="turbo"), validate(graph, engine="pyshacl")
     assert turbo.violations == reference.violations
     assert turbo.warnings == reference.warnings and reference.warnings
+
+
+@pytest.mark.slow
+def test_fragments_built_on_a_dask_cluster_are_the_local_ones() -> None:
+    """--scheduler: the same task function on Dask workers gives the same merged graph."""
+    distributed = pytest.importorskip("distributed")
+    corpus, found = _corpus()
+    local = build_all(
+        make_jobs(corpus, found, DEFAULT_BASE, quotes=False, size=1), cache=FragmentCache(None)
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster.scheduler_address) as client,
+    ):
+        jobs = make_jobs(corpus, found, DEFAULT_BASE, quotes=False, size=1)
+        remote = build_all(jobs, cache=FragmentCache(None), executor=client.get_executor())
+    assert remote.ntriples == local.ntriples
+    assert remote.violations == local.violations and remote.errors == local.errors
