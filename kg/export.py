@@ -49,11 +49,12 @@ def umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
 
     The file gets the permissions of any newly created file (0666 less the umask: 0644 under
-    the usual 022), not the 0600 of the temporary file it is renamed from.
+    the usual 022), not the 0600 of the temporary file it is renamed from. ``durable=False``
+    skips forcing the bytes to disk first (for caches, which a crash may lose).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -63,7 +64,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -332,7 +332,8 @@ class FragmentCache:
             return
         from kg.export import atomic_write
 
-        atomic_write(self.folder / f"{fragment.digest}.pickle", pickle.dumps(fragment, protocol=5))
+        data = pickle.dumps(fragment, protocol=5)
+        atomic_write(self.folder / f"{fragment.digest}.pickle", data, durable=False)
 
     def keep_only(self, digests: Iterable[str]) -> None:
         """Remove the fragments of earlier builds that this build no longer uses."""

@@ -328,7 +328,7 @@ def _parse_file(
     if kept is not None:
         from kg.export import atomic_write
 
-        atomic_write(kept, pickle.dumps(data, protocol=5))
+        atomic_write(kept, pickle.dumps(data, protocol=5), durable=False)
     return data, None
 
 
