@@ -1,0 +1,372 @@
+"""Document metadata, the study, its arms and regimens, and participant counts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.extract.drafts import Draft, DraftSet
+from kg.extract.entities import Lexicon, Mention
+from kg.extract.patterns import NUMBER, Number
+from kg.extract.text import Segment
+from kg.normalize import slug
+
+__all__ = ["Arm", "Study", "draft_design", "draft_metadata"]
+
+
+@dataclass
+class Arm:
+    """An arm the text describes: who got what, and the words that name it in results."""
+
+    id: str
+    label: str
+    role: str
+    drugs: list[str] = field(default_factory=list)
+    placebo: bool = False
+    observation: bool = False
+
+
+@dataclass
+class Study:
+    """The study a document reports, as far as the text has shown it."""
+
+    id: str
+    kind: str = "journal-article"
+    arms: dict[str, Arm] = field(default_factory=dict)
+    randomized: bool = False
+    registry: bool = False
+
+    def arm_of_drug(self, key: str) -> Arm | None:
+        return next((a for a in self.arms.values() if key in a.drugs), None)
+
+    def two_arms(self) -> tuple[Arm, Arm] | None:
+        """(experimental, control) when the study compares exactly two arms."""
+        experimental = [a for a in self.arms.values() if a.role == "experimental"]
+        control = [a for a in self.arms.values() if a.role == "control"]
+        if len(experimental) == 1 and len(control) == 1:
+            return experimental[0], control[0]
+        return None
+
+
+_NCT = re.compile(r"\bNCT\d{8}\b")
+_PMID = re.compile(r"\bPMID:?\s*(\d{5,9})\b")
+_DOI = re.compile(r"\bdoi:?\s*(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)])", re.I)
+_ACRONYM = re.compile(
+    r"\b([A-Z][A-Z0-9’'\-]{2,15})\s+(?:phase\s+\w+\s+)?(?:trial|study|registry)\b"
+)
+_NOT_ACRONYM = {"THE", "THIS", "PHASE", "RECIST", "CTCAE", "FDA", "NCI", "RCT", "AND", "ASCO"}
+
+
+def draft_metadata(text: str, drafts: DraftSet) -> None:
+    """Title, identifiers (PMID, DOI, NCT) and the kind of document."""
+    title = next((line.strip(" #*") for line in text.splitlines() if line.strip(" #*-")), "")
+    meta = drafts.metadata
+    meta["title"] = title[:300] if title else None
+    ids = []
+    if match := _PMID.search(text):
+        ids.append(f"pubmed:{match[1]}")
+    if match := _DOI.search(text):
+        ids.append(f"doi:{match[1]}")
+    meta["identifiers"] = ids
+    head = text[:3000].lower()
+    if "pubmed" in head or ("abstract" in head and "mesh terms" in text.lower()):
+        meta["kind"] = "bibliographic-record"
+    elif "registry" in head and "trial" not in head[:300]:
+        meta["kind"] = "registry-report"
+    elif "asco" in text.lower()[-400:] or "congress" in head or "meeting" in head[:500]:
+        meta["kind"] = "conference-report"
+    elif "cancer.gov" in head or "nci" in head[:600]:
+        meta["kind"] = "patient-summary"
+    else:
+        meta["kind"] = "journal-article"
+
+
+_RANDOM = re.compile(r"\brandom(?:ly|i[sz]ed|i[sz]ation|i[sz]e)\b", re.I)
+_PHASE = re.compile(r"\bphase\s*(?P<p>I{1,3}/I{1,3}|I{1,3}V?|IV|[1-4](?:/[1-4])?)\b", re.I)
+_BLIND = re.compile(r"\b(double|single)[\s-]*blind(?:ed)?\b|\bopen[\s-]*label\b", re.I)
+_RATIO = re.compile(r"(?<![\d.:])\(?\s*(?P<r>[1-4]\s*:\s*[1-4])\s*\)?(?![\d:])")
+_MULTI = re.compile(r"\bmulti[\s-]*(?:cent(?:er|re)|institution)", re.I)
+_CONTROL = re.compile(r"\b(placebo|observation|best supportive care)\b", re.I)
+_DOSE = re.compile(
+    rf"(?P<dose>{NUMBER})\s*[-‐]?\s*(?P<unit>mg/m2|mg/m²|mg/kg|mg|µg|ug|g)\b"
+    r"(?:[\s\w-]{0,20}?\b(?P<freq>once daily|twice daily|twice a day|once a day|daily|bid"
+    r"|b\.i\.d\.|qd|weekly|every 3 weeks|every three weeks))?"
+    r"(?:[\s,]*(?:taken\s+)?(?P<route>orally|oral|by mouth|intravenously|intravenous"
+    r"|subcutaneously))?",
+    re.I,
+)
+_FREQ = {
+    "once daily": "once daily",
+    "once a day": "once daily",
+    "daily": "once daily",
+    "qd": "once daily",
+    "twice daily": "twice daily",
+    "twice a day": "twice daily",
+    "bid": "twice daily",
+    "b.i.d.": "twice daily",
+    "weekly": "weekly",
+    "every 3 weeks": "every 3 weeks",
+    "every three weeks": "every 3 weeks",
+}
+_ROUTE = {"orally": "oral", "oral": "oral", "by mouth": "oral", "intravenously": "intravenous"}
+_ROUTE |= {"intravenous": "intravenous", "subcutaneously": "subcutaneous"}
+
+
+def _design_words(sentence: Segment) -> dict[str, Any]:
+    text = sentence.text
+    found: dict[str, Any] = {}
+    if _RANDOM.search(text):
+        found["randomized"] = True
+    if match := _PHASE.search(text):
+        roman = {"I": "1", "II": "2", "III": "3", "IV": "4", "I/II": "1/2", "II/III": "2/3"}
+        found["phase"] = roman.get(match["p"].upper(), match["p"])
+    if match := _BLIND.search(text):
+        word = match.group().lower()
+        found["blinding"] = (
+            "open-label"
+            if word.startswith("open")
+            else "double-blind"
+            if word.startswith("double")
+            else "single-blind"
+        )
+    if match := _CONTROL.search(text):
+        found["control"] = {"placebo": "placebo"}.get(match[1].lower(), "observation")
+    if _MULTI.search(text):
+        found["multicenter"] = True
+    return found
+
+
+def draft_design(text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet) -> Study:
+    """The study record, its arms and the participant counts the text states."""
+    study = Study(id=f"{drafts.doc_id}-study", kind=drafts.metadata.get("kind", ""))
+    study.registry = study.kind == "registry-report" or bool(
+        re.search(r"\bregistry\b", text[:3000], re.I)
+    )
+    record: dict[str, Any] = {"type": "study", "id": study.id}
+    spans: list[tuple[int, int]] = []
+    design: dict[str, Any] = {}
+    nct = sorted(set(_NCT.findall(text)))
+    if nct:
+        record["registry_ids"] = [f"clinicaltrials:{n}" for n in nct[:3]]
+        m = _NCT.search(text)
+        spans.append((m.start(), m.end()))  # type: ignore[union-attr]
+    acronyms = [m for m in _ACRONYM.finditer(text[:20000]) if m[1] not in _NOT_ACRONYM]
+    if acronyms:
+        record["acronym"] = acronyms[0][1]
+        spans.append((acronyms[0].start(1), acronyms[0].end(1)))
+    design_sentences = [
+        s
+        for s in sents[:400]
+        if _RANDOM.search(s.text) or _PHASE.search(s.text) or _BLIND.search(s.text)
+    ]
+    for sentence in design_sentences[:6]:
+        words = _design_words(sentence)
+        new = {k: v for k, v in words.items() if k not in design}
+        if new:
+            design.update(new)
+            spans.append((sentence.start, sentence.end))
+    study.randomized = bool(design.get("randomized"))
+    kind = (
+        "randomized-controlled-trial"
+        if study.randomized
+        else "registry"
+        if study.registry
+        else None
+    )
+    if kind is not None:
+        record["design"] = {
+            "kind": kind,
+            **{k: v for k, v in design.items() if kind != "registry" or k in ("multicenter",)},
+        }
+        if kind == "registry":
+            record["design"]["randomized"] = False
+    _arms(sents, lex, drafts, study)
+    for sentence in design_sentences:
+        if study.randomized and (match := _RATIO.search(sentence.text)) and "design" in record:
+            record["design"]["allocation_ratio"] = re.sub(r"\s", "", match["r"])
+            spans.append((sentence.start, sentence.end))
+            break
+    drugs = sorted({d for arm in study.arms.values() for d in arm.drugs})
+    if drugs:
+        record["drugs"] = drugs
+    if spans:
+        drafts.add(Draft(record, spans, "study-design-words", 0.8))
+    _participants(sents, drafts, study)
+    return study
+
+
+def _arm_mentions(sentence: Segment, lex: Lexicon, text: str) -> list[Mention]:
+    return lex.mentions("drug", text, sentence.start, sentence.end)
+
+
+def _arms(sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study) -> None:
+    """Arms from the sentence that says who was randomized to what."""
+    text = drafts.document.text
+    if not study.randomized:
+        return
+    for sentence in sents[:400]:
+        if not re.search(
+            r"random\w*\s+(?:assigned|allocated)|were\s+randomi[sz]ed|randomi[sz]ed\s+\("
+            r"|to receive",
+            sentence.text,
+            re.I,
+        ):
+            continue
+        drugs = _arm_mentions(sentence, lex, text)
+        control = _CONTROL.search(sentence.text)
+        if not drugs or (control is None and len({m.entity.key for m in drugs}) < 2):
+            continue
+        first = drugs[0]
+        key = drafts.name(first.entity)
+        arm = Arm(
+            id=slug(first.entity.key), label=first.entity.label, role="experimental", drugs=[key]
+        )
+        regimen: dict[str, Any] = {"drugs": [key]}
+        spans = [(sentence.start, sentence.end)]
+        dose = _dose_near(text, first, sentence)
+        if dose:
+            regimen.update(dose)
+            arm.label = f"{first.entity.label} {dose['dose']} {dose['unit']}" + (
+                f" {dose['frequency']}" if "frequency" in dose else ""
+            )
+        study.arms[arm.id] = arm
+        drafts.add(
+            Draft(
+                {
+                    "type": "arm",
+                    "study": study.id,
+                    "id": arm.id,
+                    "label": arm.label,
+                    "role": "experimental",
+                    "regimen": regimen,
+                },
+                spans,
+                "arm-randomized-to",
+                0.8,
+                [],
+            )
+        )
+        if control is not None:
+            word = control[1].lower()
+            ctl = Arm(id=slug(word), label=word.capitalize(), role="control")
+            ctl.placebo, ctl.observation = word == "placebo", word != "placebo"
+            reg = {"placebo": True} if ctl.placebo else {"observation": True}
+        else:
+            other = next(m for m in drugs if m.entity.key != first.entity.key)
+            okey = drafts.name(other.entity)
+            ctl = Arm(
+                id=slug(other.entity.key), label=other.entity.label, role="control", drugs=[okey]
+            )
+            reg = {"drugs": [okey]}
+        study.arms[ctl.id] = ctl
+        drafts.add(
+            Draft(
+                {
+                    "type": "arm",
+                    "study": study.id,
+                    "id": ctl.id,
+                    "label": ctl.label,
+                    "role": "control",
+                    "regimen": reg,
+                },
+                spans,
+                "arm-randomized-to",
+                0.8,
+                [],
+            )
+        )
+        return
+
+
+def _dose_near(text: str, drug: Mention, sentence: Segment) -> dict[str, Any] | None:
+    """The dose written within a few words of a drug name, with its unit, frequency, route."""
+    window_start = max(sentence.start, drug.start - 40)
+    window_end = min(sentence.end, drug.end + 60)
+    best = None
+    for match in _DOSE.finditer(text, window_start, window_end):
+        if best is None or abs(match.start() - drug.end) < abs(best.start() - drug.end):
+            best = match
+    if best is None:
+        return None
+    unit = best["unit"].replace("²", "2")
+    if unit in ("µg", "ug"):
+        return None
+    found: dict[str, Any] = {"dose": best["dose"].replace(",", "."), "unit": unit}
+    if best["freq"]:
+        found["frequency"] = _FREQ[best["freq"].lower()]
+    if best["route"]:
+        found["route"] = _ROUTE[best["route"].lower()]
+    return found
+
+
+_ENROLLED = re.compile(
+    rf"(?:(?P<verb1>randomly\s+assigned|randomi[sz]ed|enrolled|included|registered|recruited)\s+(?:a\s+total\s+of\s+)?(?P<n1>{NUMBER})\s+(?:patients|participants|subjects|adults|children|women|men)"
+    rf"|(?P<n2>{NUMBER})\s+(?:patients|participants|subjects)\s+(?:\w+\s+){{0,6}}?(?:were|had\s+been)\s+(?P<verb2>randomly\s+assigned|randomi[sz]ed|enrolled|included|registered))",
+    re.I,
+)
+_PER_ARM = re.compile(
+    rf"(?P<n>{NUMBER})\s+(?:patients\s+)?(?:were\s+)?(?:randomly\s+assigned\s+)?(?:in|to)\s+(?:the\s+)?(?P<arm>[\w-]+)(?:\s+(?:group|arm))?",
+    re.I,
+)
+
+
+def _population(verb: str) -> str:
+    return "randomized" if verb.lower().startswith("random") else "enrolled"
+
+
+def _participants(sents: list[Segment], drafts: DraftSet, study: Study) -> None:
+    text = drafts.document.text
+    for sentence in sents:
+        for match in _ENROLLED.finditer(text, sentence.start, sentence.end):
+            n = match["n1"] or match["n2"]
+            if not n.isdigit():
+                continue
+            verb = match["verb1"] or match["verb2"]
+            population = _population(verb) if study.randomized else "enrolled"
+            record = {
+                "type": "participants",
+                "study": study.id,
+                "population": population,
+                "n": int(n),
+            }
+            number = Number(
+                n,
+                match.start("n1" if match["n1"] else "n2"),
+                match.end("n1" if match["n1"] else "n2"),
+            )
+            drafts.add(
+                Draft(
+                    record, [(sentence.start, sentence.end)], "participants-verb-n", 0.8, [number]
+                )
+            )
+        if not study.arms or not re.search(r"random|assigned|enrolled", sentence.text, re.I):
+            continue
+        for match in _PER_ARM.finditer(text, sentence.start, sentence.end):
+            arm = _arm_named(study, match["arm"])
+            if arm is None or not match["n"].isdigit():
+                continue
+            verb = re.search(r"random\w*|assigned|enrolled", sentence.text, re.I)
+            population = _population(verb.group()) if verb else "randomized"  # type: ignore[union-attr]
+            population = "randomized" if "assigned" in population else population
+            record = {
+                "type": "participants",
+                "study": study.id,
+                "arm": arm.id,
+                "population": population,
+                "n": int(match["n"]),
+            }
+            number = Number(match["n"], match.start("n"), match.end("n"))
+            drafts.add(
+                Draft(
+                    record, [(sentence.start, sentence.end)], "participants-per-arm", 0.7, [number]
+                )
+            )
+
+
+def _arm_named(study: Study, word: str) -> Arm | None:
+    folded = word.lower()
+    for arm in study.arms.values():
+        if folded in (arm.id, arm.label.lower().split(" ")[0], *arm.drugs):
+            return arm
+    return None

@@ -1,0 +1,330 @@
+"""Outcome and adverse-event statements in running text: medians, rates, hazard ratios,
+counts and adverse-event frequencies, each assigned to its endpoint, arm and time point."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kg.extract.assign import arm_mentions, arm_of, endpoint_before, time_point_before
+from kg.extract.design import Study
+from kg.extract.drafts import Draft, DraftSet
+from kg.extract.entities import Lexicon, Mention
+from kg.extract.patterns import NUMBER, Number, Tail, hazard_ratios, percents, read_tail
+from kg.extract.text import Segment
+
+__all__ = ["draft_results"]
+
+_RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-response"}
+_TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
+_DURATION = re.compile(rf"(?P<v>{NUMBER})\s*(?P<unit>months?|mo|years?|weeks?)\b", re.I)
+_PAIR = re.compile(
+    rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with|and)\s*(?P<b>{NUMBER})\s*"
+    r"(?P<unit>months?|years?|weeks?)\b",
+    re.I,
+)
+_AE_CONTEXT = re.compile(r"adverse|toxicit|side effect|reaction|grade\s*[1-5≥]", re.I)
+_GRADE = re.compile(
+    r"grade(?:s)?\s*(?:(?P<ge>≥|>=)\s*(?P<g0>[1-5])|(?P<g1>[1-5])\s*(?:or|to|[-–])\s*(?:grade\s*)?"
+    r"(?P<g2>[1-5])|(?P<g3>[1-5])(?P<higher>\s*or\s+(?:higher|greater|above|more))?)",
+    re.I,
+)
+_AE_AGGREGATE = re.compile(r"\b(?:adverse\s+events?|toxicit(?:y|ies)|adverse\s+reactions?)\b", re.I)
+
+
+def _unit(word: str) -> str:
+    word = word.lower()
+    return "months" if word.startswith("mo") else "years" if word.startswith("y") else "weeks"
+
+
+def _ci_fields(tail: Tail) -> tuple[dict[str, Any], list[Number]]:
+    fields: dict[str, Any] = {}
+    values: list[Number] = []
+    if tail.ci is not None and tail.ci.level is not None:
+        high = tail.ci.high.text if tail.ci.high else "NA"
+        fields["ci"] = f"{tail.ci.low.text} to {high}".replace(",", ".")
+        fields["ci_level"] = tail.ci.level.text.replace(",", ".")
+        values += [tail.ci.low, tail.ci.level] + ([tail.ci.high] if tail.ci.high else [])
+    if tail.p_value is not None:
+        fields["p_value"] = tail.p_value.replace(",", ".")
+    return fields, values
+
+
+def _value(raw: str) -> str:
+    return raw.replace("−", "-").replace("–", "-")
+
+
+def draft_results(
+    text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study
+) -> None:
+    """Outcome and adverse-event drafts from every sentence."""
+    for sentence in sents:
+        if not re.search(r"\d", sentence.text):
+            continue
+        arms = arm_mentions(text, sentence, study, lex)
+        used: set[int] = set()
+        _hazard_ratios(text, sentence, lex, drafts, study, used)
+        _medians(text, sentence, lex, drafts, study, arms, used)
+        if _AE_CONTEXT.search(sentence.text) or lex.mentions(
+            "ae_term", text, sentence.start, sentence.end
+        ):
+            _adverse_events(text, sentence, lex, drafts, study, arms, used)
+        _rates(text, sentence, lex, drafts, study, arms, used)
+
+
+def _hazard_ratios(
+    text: str, sentence: Segment, lex: Lexicon, drafts: DraftSet, study: Study, used: set[int]
+) -> None:
+    pair = study.two_arms()
+    for value in hazard_ratios(text, sentence.start, sentence.end):
+        used.add(value.start)
+        endpoint = endpoint_before(text, lex, sentence, value.start)
+        if pair is None or endpoint is None:
+            continue
+        tail = read_tail(text, value.end)
+        fields, values = _ci_fields(tail)
+        record = {
+            "type": "outcome",
+            "study": study.id,
+            "endpoint": drafts.name(endpoint.entity),
+            "statistic": "hazard-ratio",
+            "arm": pair[0].id,
+            "comparator": pair[1].id,
+            "value": _value(value.text),
+            "unit": "ratio",
+            **fields,
+        }
+        drafts.add(
+            Draft(record, [(sentence.start, sentence.end)], "hazard-ratio", 0.85, [value, *values])
+        )
+
+
+def _medians(
+    text: str,
+    sentence: Segment,
+    lex: Lexicon,
+    drafts: DraftSet,
+    study: Study,
+    arms: list,
+    used: set[int],
+) -> None:
+    lower = sentence.text.lower()
+    if "median" not in lower:
+        return
+    found: list[tuple[Number, str]] = []
+    for match in _PAIR.finditer(text, sentence.start, sentence.end):
+        for group in ("a", "b"):
+            found.append(
+                (Number(match[group], match.start(group), match.end(group)), match["unit"])
+            )
+    for match in _DURATION.finditer(text, sentence.start, sentence.end):
+        if not any(n.start == match.start("v") for n, _ in found):
+            found.append((Number(match["v"], match.start("v"), match.end("v")), match["unit"]))
+    found.sort(key=lambda item: item.__getitem__(0).start)
+    median_at = sentence.start + lower.index("median")
+    previous_end = sentence.start
+    paired_arms = [a for a in arms]
+    for i, (value, unit) in enumerate(found):
+        if value.start < median_at or value.start in used or "-" in text[value.end : value.end + 1]:
+            continue
+        before = text[max(sentence.start, value.start - 25) : value.start].lower()
+        if re.search(r"(?:range|iqr|interquartile|ci|to|\d)\W*$", before) or (
+            re.search(r"\b(?:at|after|of)\s*$", before) and "median" not in before
+        ):
+            previous_end = value.end
+            continue
+        used.add(value.start)
+        endpoint = endpoint_before(text, lex, sentence, value.start)
+        if endpoint is None:
+            continue
+        key = endpoint.entity.key
+        following = found[i + 1][0].start if i + 1 < len(found) else sentence.end
+        arm = arm_of(text, value, paired_arms, after_limit=following, before_limit=previous_end)
+        previous_end = value.end
+        if key == "follow-up":
+            arm = None
+        elif study.arms and arm is None:
+            continue  # whose median? not drafted
+        tail = read_tail(text, value.end)
+        fields, values = _ci_fields(tail)
+        if tail.dispersion is not None:
+            fields["dispersion"] = tail.dispersion.kind
+            fields["dispersion_span"] = (
+                f"{tail.dispersion.low.text} to {tail.dispersion.high.text}".replace(",", ".")
+            )  # type: ignore[union-attr]
+            values += [tail.dispersion.low, tail.dispersion.high]  # type: ignore[list-item]
+        record: dict[str, Any] = {
+            "type": "outcome",
+            "study": study.id,
+            "endpoint": drafts.name(endpoint.entity),
+            "statistic": "median",
+            "value": _value(value.text).replace(",", "."),
+            "unit": _unit(unit),
+        }
+        if arm is not None:
+            record["arm"] = arm.id
+        record |= fields
+        drafts.add(
+            Draft(
+                record, [(sentence.start, sentence.end)], "median-duration", 0.8, [value, *values]
+            )
+        )
+
+
+def _rates(
+    text: str,
+    sentence: Segment,
+    lex: Lexicon,
+    drafts: DraftSet,
+    study: Study,
+    arms: list,
+    used: set[int],
+) -> None:
+    values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
+    previous_end = sentence.start
+    for i, value in enumerate(values):
+        endpoint = endpoint_before(text, lex, sentence, value.start)
+        following = values[i + 1].start if i + 1 < len(values) else sentence.end
+        if endpoint is None:
+            previous_end = value.end
+            continue
+        key = endpoint.entity.key
+        timed = time_point_before(text, max(sentence.start, endpoint.start - 30), value.start)
+        if key in _TIMED_ENDPOINTS and timed is None:
+            previous_end = value.end
+            continue
+        if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS:
+            previous_end = value.end
+            continue
+        before = text[max(sentence.start, value.start - 20) : value.start].lower()
+        if re.search(
+            r"(?:lower|higher|reduction|decrease|increase)\s+(?:risk\s+)?(?:of\s+)?$", before
+        ):
+            previous_end = value.end
+            continue
+        arm = arm_of(text, value, arms, after_limit=following, before_limit=previous_end)
+        previous_end = value.end
+        if study.arms and arm is None:
+            continue
+        tail = read_tail(text, value.end)
+        fields, numbers = _ci_fields(tail)
+        record: dict[str, Any] = {
+            "type": "outcome",
+            "study": study.id,
+            "endpoint": drafts.name(endpoint.entity),
+            "statistic": "rate",
+            "value": _value(value.text).replace(",", "."),
+            "unit": "percent",
+        }
+        if arm is not None:
+            record["arm"] = arm.id
+        if timed is not None and key in _TIMED_ENDPOINTS:
+            number, unit = timed
+            if not number.text.isdigit():
+                continue
+            record["time_point"] = int(number.text)
+            record["time_unit"] = unit
+            numbers.append(number)
+        if (
+            tail.count is not None
+            and tail.denominator is not None
+            and tail.count.text.isdigit()
+            and tail.denominator.text.isdigit()
+        ):
+            record["count"], record["denominator"] = (
+                int(tail.count.text),
+                int(tail.denominator.text),
+            )
+            numbers += [tail.count, tail.denominator]
+        record |= fields
+        used.add(value.start)
+        drafts.add(
+            Draft(record, [(sentence.start, sentence.end)], "rate-percent", 0.75, [value, *numbers])
+        )
+
+
+def _grade(text: str, start: int, at: int) -> str | None:
+    last = None
+    for match in _GRADE.finditer(text, start, at):
+        last = match
+    if last is None:
+        return None
+    if last["ge"] or last["higher"]:
+        return f">={last['g0'] or last['g3']}"
+    if last["g1"]:
+        return f"{last['g1']}-{last['g2']}"
+    return last["g3"]
+
+
+def _adverse_events(
+    text: str,
+    sentence: Segment,
+    lex: Lexicon,
+    drafts: DraftSet,
+    study: Study,
+    arms: list,
+    used: set[int],
+) -> None:
+    terms = lex.mentions("ae_term", text, sentence.start, sentence.end)
+    values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
+    previous_end = sentence.start
+    sentence_arm = None
+    if arms and len({a.id for a, _, _ in arms}) == 1:
+        sentence_arm = arms[0][0]
+    for i, value in enumerate(values):
+        term = _term_for(text, value, terms, previous_end)
+        following = values[i + 1].start if i + 1 < len(values) else sentence.end
+        rule = "ae-term-percent"
+        if term is None:
+            aggregate = None
+            for match in _AE_AGGREGATE.finditer(text, sentence.start, value.start):
+                aggregate = match
+            endpoint = endpoint_before(text, lex, sentence, value.start)
+            if aggregate is None or (endpoint is not None and endpoint.start > aggregate.end):
+                previous_end = value.end
+                continue
+            term_key = "any-adverse-event"
+            rule = "ae-aggregate-percent"
+        else:
+            term_key = drafts.name(term.entity)
+        grade = _grade(text, sentence.start, value.start)
+        arm = (
+            arm_of(text, value, arms, after_limit=following, before_limit=previous_end)
+            or sentence_arm
+        )
+        previous_end = value.end
+        if study.two_arms() is not None and arm is None:
+            continue
+        if rule == "ae-aggregate-percent" and grade is None:
+            continue
+        used.add(value.start)
+        record: dict[str, Any] = {"type": "adverse_event", "study": study.id}
+        if arm is not None:
+            record["arm"] = arm.id
+        record |= {
+            "term": term_key,
+            "grade": grade or "any",
+            "percent": _value(value.text).replace(",", "."),
+        }
+        drafts.add(Draft(record, [(sentence.start, sentence.end)], rule, 0.7, [value]))
+
+
+def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int) -> Mention | None:
+    """The term right before a percentage ("rash (73%)", "diarrhea 25%") or right after it
+    ("25% patients had diarrhea", "9% stomatitis")."""
+    for term in reversed(terms):
+        if previous_end <= term.end <= value.start:
+            between = text[term.end : value.start]
+            if re.fullmatch(r"[\s(:,\[]*(?:in\s+)?", between):
+                return term
+            break
+    for term in terms:
+        if term.start >= value.end:
+            between = text[value.end : term.start]
+            if re.fullmatch(
+                r"\s*%?\s*(?:of\s+)?(?:the\s+)?(?:patients\s+)?(?:had\s+|with\s+|developed\s+|experienced\s+)?",
+                between,
+            ):
+                return term
+            break
+    return None
