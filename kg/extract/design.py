@@ -60,7 +60,13 @@ _NOT_ACRONYM = {"THE", "THIS", "PHASE", "RECIST", "CTCAE", "FDA", "NCI", "RCT", 
 
 def draft_metadata(text: str, drafts: DraftSet) -> None:
     """Title, identifiers (PMID, DOI, NCT) and the kind of document."""
-    title = next((line.strip(" #*") for line in text.splitlines() if line.strip(" #*-")), "")
+    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    named = re.search(r"^title:\s*(.+)$", front[1], re.M) if front else None
+    body = text[front.end() :] if front else text
+    title = named[1].strip() if named else ""
+    title = title or next(
+        (ln.strip(" #*") for ln in body.splitlines() if len(ln.strip(" #*-")) > 8), ""
+    )
     meta = drafts.metadata
     meta["title"] = title[:300] if title else None
     ids = []
@@ -70,7 +76,9 @@ def draft_metadata(text: str, drafts: DraftSet) -> None:
         ids.append(f"doi:{match[1]}")
     meta["identifiers"] = ids
     head = text[:3000].lower()
-    if "pubmed" in head or ("abstract" in head and "mesh terms" in text.lower()):
+    if "cancer.gov" in head or "audiencelevel: patient" in head:
+        meta["kind"] = "patient-summary"
+    elif "pubmed" in head or ("abstract" in head and "mesh terms" in text.lower()):
         meta["kind"] = "bibliographic-record"
     elif "registry" in head and "trial" not in head[:300]:
         meta["kind"] = "registry-report"
@@ -151,7 +159,13 @@ def draft_design(text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet
         record["registry_ids"] = [f"clinicaltrials:{n}" for n in nct[:3]]
         m = _NCT.search(text)
         spans.append((m.start(), m.end()))  # type: ignore[union-attr]
-    acronyms = [m for m in _ACRONYM.finditer(text[:20000]) if m[1] not in _NOT_ACRONYM]
+    acronyms = [
+        m
+        for m in _ACRONYM.finditer(text[:20000])
+        if m[1] not in _NOT_ACRONYM
+        and not re.fullmatch(r"[IVX]+", m[1])
+        and len(re.findall(rf"\b{re.escape(m[1])}\b", text)) >= 2
+    ]
     if acronyms:
         record["acronym"] = acronyms[0][1]
         spans.append((acronyms[0].start(1), acronyms[0].end(1)))
@@ -166,7 +180,7 @@ def draft_design(text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet
         if new:
             design.update(new)
             spans.append((sentence.start, sentence.end))
-    study.randomized = bool(design.get("randomized"))
+    study.randomized = bool(design.get("randomized")) and not study.registry
     kind = (
         "randomized-controlled-trial"
         if study.randomized
@@ -320,7 +334,8 @@ def _participants(sents: list[Segment], drafts: DraftSet, study: Study) -> None:
     for sentence in sents:
         for match in _ENROLLED.finditer(text, sentence.start, sentence.end):
             n = match["n1"] or match["n2"]
-            if not n.isdigit():
+            after = text[match.end() : match.end() + 40]
+            if not n.isdigit() or re.match(r"\s*(?:to|in)\s+(?:the\s+)?\w+\s+(?:group|arm)", after):
                 continue
             verb = match["verb1"] or match["verb2"]
             population = _population(verb) if study.randomized else "enrolled"
@@ -344,11 +359,12 @@ def _participants(sents: list[Segment], drafts: DraftSet, study: Study) -> None:
             continue
         for match in _PER_ARM.finditer(text, sentence.start, sentence.end):
             arm = _arm_named(study, match["arm"])
-            if arm is None or not match["n"].isdigit():
+            if arm is None or not match["n"].isdigit() or not study.randomized:
                 continue
-            verb = re.search(r"random\w*|assigned|enrolled", sentence.text, re.I)
-            population = _population(verb.group()) if verb else "randomized"  # type: ignore[union-attr]
-            population = "randomized" if "assigned" in population else population
+            before = text[max(sentence.start, match.start() - 80) : match.start()]
+            if not re.search(r"random\w*|assigned|enrolled", before + match.group(), re.I):
+                continue
+            population = "randomized"  # per arm of a randomized study: as allocated
             record = {
                 "type": "participants",
                 "study": study.id,

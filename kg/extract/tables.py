@@ -1,14 +1,205 @@
-"""Plain-text tables: header rows, column groups, "n (%)" cells, decimal commas."""
+"""Plain-text tables: header rows, column groups, "n (%)" cells, decimal commas.
+
+A table starts at a line "Table N ...". Its header names the columns (grades: "Total, 1, 2,
+3, 4"; "Any grade, Grade 3-4"); a line "NAME (n = N)" alone opens a group of rows (an arm or
+a cohort, N its denominator), as do arm names with their N in the header (column groups). A
+row whose label is an adverse-event term and whose cells are "n (%)" gives one draft per cell.
+"""
 
 from __future__ import annotations
 
-from kg.extract.design import Study
-from kg.extract.drafts import DraftSet
-from kg.extract.entities import Lexicon
+import re
+from dataclasses import dataclass
 
-__all__ = ["draft_tables"]
+from kg.extract.design import Arm, Study
+from kg.extract.drafts import Draft, DraftSet
+from kg.extract.entities import Lexicon
+from kg.extract.patterns import NUMBER, Number
+from kg.normalize import slug
+
+__all__ = ["draft_tables", "row_cells"]
+
+_TITLE = re.compile(r"^\s*Table\s+\d+\b.*$", re.M)
+_CELL = re.compile(rf"(?P<n>{NUMBER})\s*\(\s*(?P<pct>{NUMBER})\s*%?\s*\)|(?P<dash>[─—–-])(?=\s|$)")
+_GROUP = re.compile(r"^\s*(?P<name>[^\d()]{2,60}?)\s*\(\s*[nN]\s*=\s*(?P<n>\d+)\s*\)\s*$")
+_HEAD_GROUP = re.compile(r"(?P<name>[A-Za-z][\w +/-]{1,40}?)\s*\(\s*[nN]\s*=\s*(?P<n>\d+)\s*\)")
+_AE_TITLE = re.compile(r"toxicit|adverse|side effect|safety|grade", re.I)
+_GRADE_HEAD = re.compile(
+    r"\b(?P<any>total|any(?:\s+grade)?|all(?:\s+grades)?)\b|grade\s*(?P<range>[1-5]\s*[-–/]\s*[1-5]|≥\s*[1-5]|[1-5])"
+    r"|(?<![\w(])(?P<bare>[1-5])(?![\w)%.,])",
+    re.I,
+)
+
+
+@dataclass
+class _Group:
+    arm: Arm
+    n: Number
+    span: tuple[int, int]
+
+
+def row_cells(line: str) -> tuple[str, list[tuple[Number | None, Number | None]], int] | None:
+    """A row's label, its "n (%)" cells (a dash is an empty cell) and where the cells start."""
+    cells = list(_CELL.finditer(line))
+    if not cells or not any(c["n"] for c in cells):
+        return None
+    first = cells[0].start()
+    label = line[:first].strip(" :*")
+    if not label or not label[0].isalpha():
+        return None
+    tail = line[first:]
+    if re.sub(_CELL, "", tail).strip(" \t"):
+        return None  # words among the cells: not a simple row
+    found = []
+    for cell in cells:
+        if cell["dash"]:
+            found.append((None, None))
+        else:
+            found.append(
+                (
+                    Number(cell["n"], cell.start("n"), cell.end("n")),
+                    Number(cell["pct"], cell.start("pct"), cell.end("pct")),
+                )
+            )
+    return label, found, first
+
+
+def _grades(header: str) -> list[str]:
+    """The grade of each column a header names, in order."""
+    found = []
+    for match in _GRADE_HEAD.finditer(header):
+        if match["any"]:
+            found.append("any")
+        elif match["range"]:
+            raw = re.sub(r"\s", "", match["range"]).replace("–", "-").replace("/", "-")
+            found.append(">=" + raw[1:] if raw.startswith("≥") else raw)
+        else:
+            found.append(match["bare"])
+    return found
+
+
+def _arm_for(
+    name: str, lex: Lexicon, drafts: DraftSet, study: Study, span: tuple[int, int]
+) -> Arm | None:
+    """The arm a group name stands for; in a registry, a new cohort of the drugs it names."""
+    drugs = [m.entity for m in lex.mentions("drug", name)]
+    if re.search(r"placebo", name, re.I):
+        return next((a for a in study.arms.values() if a.placebo), None)
+    if not drugs:
+        return None
+    keys = sorted({drafts.name(d) for d in drugs})
+    for arm in study.arms.values():
+        if sorted(arm.drugs) == keys:
+            return arm
+    if study.randomized:
+        return None
+    arm = Arm(id=slug("-plus-".join(keys)), label=" + ".join(keys), role="cohort", drugs=keys)
+    study.arms[arm.id] = arm
+    record = {
+        "type": "arm",
+        "study": study.id,
+        "id": arm.id,
+        "label": arm.label,
+        "role": "cohort",
+        "regimen": {"drugs": keys},
+    }
+    drafts.add(Draft(record, [span], "table-group-cohort", 0.6))
+    return arm
 
 
 def draft_tables(text: str, lex: Lexicon, drafts: DraftSet, study: Study) -> None:
-    """Adverse-event and result rows of the document's tables."""
-    return None
+    """Adverse-event rows of the document's tables."""
+    titles = list(_TITLE.finditer(text))
+    for i, title in enumerate(titles):
+        end = titles[i + 1].start() if i + 1 < len(titles) else len(text)
+        _table(text, title.start(), min(end, title.start() + 20000), lex, drafts, study)
+
+
+def _table(text: str, start: int, end: int, lex: Lexicon, drafts: DraftSet, study: Study) -> None:
+    title_end = text.find("\n", start, end)
+    title = text[start : title_end if title_end > 0 else end]
+    header = ""
+    grades: list[str] = []
+    groups: list[_Group] = []
+    position = title_end if title_end > 0 else end
+    seen_row = False
+    for match in re.finditer(r"[^\n]+", text[:end][position:]):
+        line_start = position + match.start()
+        line = match.group()
+        if not line.strip():
+            continue
+        group = _GROUP.match(line)
+        if group and lex.mentions("drug", group["name"]) or (group and "placebo" in line.lower()):
+            span = (line_start, line_start + len(line))
+            arm = _arm_for(group["name"], lex, drafts, study, span)
+            if arm is not None:
+                n = Number(group["n"], line_start + group.start("n"), line_start + group.end("n"))
+                groups = [_Group(arm, n, span)]
+                seen_row = True  # the header is above the first group
+            continue
+        row = row_cells(line)
+        if row is None:
+            if not seen_row:
+                header += " " + line
+                grades = _grades(header)
+                heads = [
+                    h
+                    for h in _HEAD_GROUP.finditer(line)
+                    if lex.mentions("drug", h["name"]) or "placebo" in h["name"].lower()
+                ]
+                if len(heads) >= 2:
+                    groups = []
+                    for h in heads:
+                        span = (line_start, line_start + len(line))
+                        arm = _arm_for(h["name"], lex, drafts, study, span)
+                        if arm is not None:
+                            n = Number(h["n"], line_start + h.start("n"), line_start + h.end("n"))
+                            groups.append(_Group(arm, n, span))
+            elif len(line) > 120 and not re.search(r"\d", line[:40]):
+                break  # prose: the table is over
+            continue
+        seen_row = True
+        if not _AE_TITLE.search(title + header):
+            continue
+        label, cells, _ = row
+        term = lex.find("ae_term", label)
+        if term is None:
+            continue
+        _row(line_start, line, term, cells, grades, groups, drafts, study)
+
+
+def _row(line_start, line, term, cells, grades, groups, drafts: DraftSet, study: Study) -> None:  # type: ignore[no-untyped-def]
+    if not groups:
+        groups_ = [None]
+    else:
+        groups_ = groups
+    per = len(cells) // len(groups_)
+    if per == 0 or per * len(groups_) != len(cells):
+        return
+    column_grades = grades[-per:] if len(grades) >= per else (["any"] if per == 1 else None)
+    if column_grades is None:
+        return
+    for g, group in enumerate(groups_):
+        for c in range(per):
+            n, pct = cells[g * per + c]
+            if n is None or pct is None:
+                continue
+            shifted = lambda x: Number(x.text, line_start + x.start, line_start + x.end)  # noqa: E731
+            n, pct = shifted(n), shifted(pct)
+            record = {"type": "adverse_event", "study": study.id}
+            spans = [(line_start, line_start + len(line))]
+            values = [n, pct]
+            if group is not None:
+                record["arm"] = group.arm.id
+                record["denominator"] = int(group.n.text)
+                spans.append(group.span)
+                values.append(group.n)
+            record |= {
+                "term": drafts.name(term),
+                "grade": column_grades[c],
+                "count": int(n.text),
+                "percent": pct.text.replace(",", "."),
+            }
+            if record.get("denominator") is not None and record["count"] > record["denominator"]:
+                continue
+            drafts.add(Draft(record, spans, "table-row-n-percent", 0.75, values))
