@@ -24,10 +24,10 @@ def extract_document(document: Document) -> DraftSet:
     lex = lexicon()
     sents = list(sentences(text))
     study = draft_design(text, sents, lex, drafts)
-    draft_results(text, sents, lex, drafts, study)
     from kg.extract.tables import draft_tables
 
-    draft_tables(text, lex, drafts, study)
+    draft_tables(text, lex, drafts, study)  # first: a table's groups are arms results name
+    draft_results(text, sents, lex, drafts, study)
     from kg.extract.statements import draft_statements
 
     draft_statements(text, sents, lex, drafts)

@@ -62,6 +62,12 @@ def arm_of(
             break
     for arm, _, end in reversed(arms):
         if before_limit <= end <= value.start:
+            between = text[end : value.start]
+            if (
+                re.search(r"[;:]|\bwhile\b|\bwhereas\b", between)
+                or "respectively" in text[value.end : value.end + 250].split(". ")[0]
+            ):
+                return None
             return arm
     return None
 
@@ -100,3 +106,12 @@ def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | No
     raw = last["n"]
     number = Number(raw, last.start("n"), last.end("n"))
     return number, last["unit"].lower() + "s"
+
+
+def _bracketed(text: str, start: int, at: int) -> bool:
+    """Whether ``at`` lies inside brackets opened after ``start``."""
+    depth = 0
+    for char in text[start:at]:
+        depth += char in "(["
+        depth -= char in ")]" and depth > 0
+    return depth > 0

@@ -19,7 +19,7 @@ _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-res
 _TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
 _DURATION = re.compile(rf"(?P<v>{NUMBER})\s*(?P<unit>months?|mo|years?|weeks?)\b", re.I)
 _PAIR = re.compile(
-    rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with|and)\s*(?P<b>{NUMBER})\s*"
+    rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with)\s*(?P<b>{NUMBER})\s*"
     r"(?P<unit>months?|years?|weeks?)\b",
     re.I,
 )
@@ -27,6 +27,17 @@ _AE_CONTEXT = re.compile(r"adverse|toxicit|side effect|reaction|grade\s*[1-5≥]
 _GRADE = re.compile(
     r"grade(?:s)?\s*(?:(?P<ge>≥|>=)\s*(?P<g0>[1-5])|(?P<g1>[1-5])\s*(?:or|to|[-–])\s*(?:grade\s*)?"
     r"(?P<g2>[1-5])|(?P<g3>[1-5])(?P<higher>\s*or\s+(?:higher|greater|above|more))?)",
+    re.I,
+)
+# a study plan, or results of other studies the text cites: not this document's results
+_NOT_RESULTS = re.compile(
+    r"\b(?:power|would\s+provide|to\s+detect|assum\w+|expected|sample\s+size|et\s+al|previous\w*"
+    r"|reported\s+by|retrospective)\b|\[\d+(?:[,–-]\d+)*\]",
+    re.I,
+)
+_RELATION = re.compile(
+    r"(?P<lt><|less\s+than|fewer\s+than|under)\s*$|(?P<gt>>|more\s+than|over)\s*$"
+    r"|(?P<approx>~|approximately|about|around|nearly|almost|roughly)\s*$",
     re.I,
 )
 _AE_AGGREGATE = re.compile(r"\b(?:adverse\s+events?|toxicit(?:y|ies)|adverse\s+reactions?)\b", re.I)
@@ -50,8 +61,14 @@ def _ci_fields(tail: Tail) -> tuple[dict[str, Any], list[Number]]:
     return fields, values
 
 
-def _value(raw: str) -> str:
-    return raw.replace("−", "-").replace("–", "-")
+def _value(raw: str, text: str = "", at: int = 0) -> str:
+    """A value as a record states it: a decimal point, and the relation the words before it
+    give ("less than 1" is <1, "nearly 42" is ~42)."""
+    value = raw.replace("−", "-").replace("–", "-").replace(",", ".")
+    match = _RELATION.search(text[max(0, at - 20) : at]) if text else None
+    if match:
+        value = ("<" if match["lt"] else ">" if match["gt"] else "~") + value
+    return value
 
 
 def draft_results(
@@ -59,7 +76,7 @@ def draft_results(
 ) -> None:
     """Outcome and adverse-event drafts from every sentence."""
     for sentence in sents:
-        if not re.search(r"\d", sentence.text):
+        if not re.search(r"\d", sentence.text) or _NOT_RESULTS.search(sentence.text):
             continue
         arms = arm_mentions(text, sentence, study, lex)
         used: set[int] = set()
@@ -121,11 +138,14 @@ def _medians(
         if not any(n.start == match.start("v") for n, _ in found):
             found.append((Number(match["v"], match.start("v"), match.end("v")), match["unit"]))
     found.sort(key=lambda item: item.__getitem__(0).start)
-    median_at = sentence.start + lower.index("median")
+    medians = [sentence.start + m.start() for m in re.finditer("median", lower)]
     previous_end = sentence.start
     paired_arms = [a for a in arms]
     for i, (value, unit) in enumerate(found):
-        if value.start < median_at or value.start in used or "-" in text[value.end : value.end + 1]:
+        median_at = max((m for m in medians if m < value.start), default=None)
+        if median_at is None or re.search(r"[;:]", text[median_at : value.start]):
+            continue
+        if value.start in used or "-" in text[value.end : value.end + 1]:
             continue
         before = text[max(sentence.start, value.start - 25) : value.start].lower()
         if re.search(r"(?:range|iqr|interquartile|ci|to|\d)\W*$", before) or (
@@ -204,7 +224,10 @@ def _rates(
             continue
         arm = arm_of(text, value, arms, after_limit=following, before_limit=previous_end)
         previous_end = value.end
-        if study.arms and arm is None:
+        if study.arms and arm is None and not study.registry:
+            continue
+        whole = re.search(r"\b(?:overall|entire|whole|all\s+patients|total)\b", sentence.text, re.I)
+        if study.registry and arm is None and not whole:
             continue
         tail = read_tail(text, value.end)
         fields, numbers = _ci_fields(tail)
@@ -213,7 +236,7 @@ def _rates(
             "study": study.id,
             "endpoint": drafts.name(endpoint.entity),
             "statistic": "rate",
-            "value": _value(value.text).replace(",", "."),
+            "value": _value(value.text, text, value.start),
             "unit": "percent",
         }
         if arm is not None:
@@ -280,7 +303,13 @@ def _adverse_events(
             for match in _AE_AGGREGATE.finditer(text, sentence.start, value.start):
                 aggregate = match
             endpoint = endpoint_before(text, lex, sentence, value.start)
-            if aggregate is None or (endpoint is not None and endpoint.start > aggregate.end):
+            other = any(
+                aggregate is not None and aggregate.end() <= t.start < value.start for t in terms
+            )
+            late = (
+                endpoint is not None and aggregate is not None and endpoint.start > aggregate.end()
+            )
+            if aggregate is None or late or other:
                 previous_end = value.end
                 continue
             term_key = "any-adverse-event"
@@ -295,7 +324,7 @@ def _adverse_events(
         previous_end = value.end
         if study.two_arms() is not None and arm is None:
             continue
-        if rule == "ae-aggregate-percent" and grade is None:
+        if rule == "ae-aggregate-percent" and (grade is None or "respectively" in sentence.text):
             continue
         used.add(value.start)
         record: dict[str, Any] = {"type": "adverse_event", "study": study.id}
@@ -304,7 +333,7 @@ def _adverse_events(
         record |= {
             "term": term_key,
             "grade": grade or "any",
-            "percent": _value(value.text).replace(",", "."),
+            "percent": _value(value.text, text, value.start),
         }
         drafts.add(Draft(record, [(sentence.start, sentence.end)], rule, 0.7, [value]))
 
@@ -315,7 +344,7 @@ def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int)
     for term in reversed(terms):
         if previous_end <= term.end <= value.start:
             between = text[term.end : value.start]
-            if re.fullmatch(r"[\s(:,\[]*(?:in\s+)?", between):
+            if re.fullmatch(r"\s*[(:\[]?\s*(?:in\s+)?", between):
                 return term
             break
     for term in terms:
