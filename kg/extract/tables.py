@@ -129,7 +129,7 @@ def _table(text: str, start: int, end: int, lex: Lexicon, drafts: DraftSet, stud
         if not line.strip():
             continue
         group = _GROUP.match(line)
-        if group and lex.mentions("drug", group["name"]) or (group and "placebo" in line.lower()):
+        if group and (lex.mentions("drug", group["name"]) or "placebo" in line.lower()):
             span = (line_start, line_start + len(line))
             arm = _arm_for(group["name"], lex, drafts, study, span)
             if arm is not None:
@@ -169,10 +169,7 @@ def _table(text: str, start: int, end: int, lex: Lexicon, drafts: DraftSet, stud
 
 
 def _row(line_start, line, term, cells, grades, groups, drafts: DraftSet, study: Study) -> None:  # type: ignore[no-untyped-def]
-    if not groups:
-        groups_ = [None]
-    else:
-        groups_ = groups
+    groups_ = groups or [None]
     per = len(cells) // len(groups_)
     if per == 0 or per * len(groups_) != len(cells):
         return
