@@ -64,7 +64,8 @@ def arm_of(
         if before_limit <= end <= value.start:
             between = text[end : value.start]
             if (
-                re.search(r"[;:]|\bwhile\b|\bwhereas\b", between)
+                len(between) > 40
+                or re.search(r"[;:,()]|\bwhile\b|\bwhereas\b", between)
                 or "respectively" in text[value.end : value.end + 250].split(". ")[0]
             ):
                 return None
@@ -81,6 +82,7 @@ def endpoint_before(
         m
         for m in lex.mentions("endpoint", text, sentence.start, sentence.end)
         if m.entity.key not in _NOT_RESULT_ENDPOINTS
+        and not _bracketed(text, sentence.start, m.start)
     ]
     before = [m for m in mentions if m.end <= at]
     if before:

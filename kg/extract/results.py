@@ -224,6 +224,8 @@ def _rates(
             continue
         arm = arm_of(text, value, arms, after_limit=following, before_limit=previous_end)
         previous_end = value.end
+        if study.registry and lex.mentions("disease", text, sentence.start, value.start):
+            continue  # a histotype subgroup of a registry cohort: whose rate is unsure
         if study.arms and arm is None and not study.registry:
             continue
         whole = re.search(r"\b(?:overall|entire|whole|all\s+patients|total)\b", sentence.text, re.I)

@@ -200,3 +200,140 @@ def _row(line_start, line, term, cells, grades, groups, drafts: DraftSet, study:
             if record.get("denominator") is not None and record["count"] > record["denominator"]:
                 continue
             drafts.add(Draft(record, spans, "table-row-n-percent", 0.75, values))
+
+
+# --- result tables whose column groups each open with a drug: "TT1 n % CR PR RR (%) TT2 ..." ---
+
+_LEADER = re.compile(r"^(?:TT\d*|Drug\s*\d*|Treatment\s*\d*|Therapy\s*\d*|Agent\s*\d*)$", re.I)
+_HEAD_TOKEN = re.compile(r"(?:[A-Za-z]+\s*\(%\)|\S+)")
+_RESULT_COLUMNS = {"CR": "count", "PR": "count", "SD": "count", "PD": "count"}
+_RATE_COLUMNS = {"RR": "orr", "ORR": "orr", "DCR": "dcr", "CBR": "cbr"}
+
+
+def _result_columns(header: str) -> list[str] | None:
+    """The sub-columns of one drug-led group ("n", "%", "CR", "PR", "RR (%)"), or None."""
+    tokens = [t.group() for t in _HEAD_TOKEN.finditer(header)]
+    leaders = [i for i, t in enumerate(tokens) if _LEADER.match(t)]
+    if not leaders:
+        return None
+    end = leaders[1] if len(leaders) > 1 else len(tokens)
+    columns = tokens[leaders[0] + 1 : end]
+    named = [
+        c for c in columns if c.split("(")[0].strip().upper() in {*_RESULT_COLUMNS, *_RATE_COLUMNS}
+    ]
+    return columns if len(named) >= 2 else None
+
+
+def draft_result_tables(text: str, lex: Lexicon, drafts: DraftSet, study: Study) -> None:
+    """Per-cohort response counts and rates of tables with drug-led column groups."""
+    titles = list(_TITLE.finditer(text))
+    lines_unit = study.registry and re.search(
+        r"treatment\s+lines|lines\s+of\s+treatment", text, re.I
+    )
+    for i, title in enumerate(titles):
+        end = min(
+            titles[i + 1].start() if i + 1 < len(titles) else len(text), title.start() + 20000
+        )
+        columns = None
+        for match in re.finditer(r"[^\n]+", text[title.end() : end]):
+            start = title.end() + match.start()
+            line = match.group()
+            if columns is None:
+                columns = _result_columns(line)
+                continue
+            if len(line) > 200:
+                break
+            _result_row(
+                text,
+                start,
+                line,
+                columns,
+                lex,
+                drafts,
+                study,
+                "treatment-lines" if lines_unit else "patients",
+            )
+
+
+def _result_row(
+    text: str,
+    start: int,
+    line: str,
+    columns: list[str],
+    lex: Lexicon,
+    drafts: DraftSet,
+    study: Study,
+    unit: str,
+) -> None:  # noqa: E501
+    first = re.search(r"\d", line)
+    if first is None:
+        return
+    disease = lex.find("disease", line[: first.start()].strip())
+    if disease is None:
+        return
+    drugs = [m for m in lex.mentions("drug", text, start, start + len(line))]
+    for k, drug in enumerate(drugs):
+        stop = drugs[k + 1].start if k + 1 < len(drugs) else start + len(line)
+        cells = [
+            Number(m.group(), m.start(), m.end())
+            for m in re.finditer(NUMBER, text[:stop])
+            if m.start() >= drug.end
+        ]
+        cells = cells[: len(columns)]
+        gap = text[drug.end : cells[-1].end] if cells else ""
+        if len(cells) != len(columns) or re.search(r"[^\d\s.,]", gap.replace("─", "x")):
+            continue
+        _cohort_results(
+            text, start, line, drug, disease, dict(zip(columns, cells)), lex, drafts, study, unit
+        )
+
+
+def _cohort_results(text, start, line, drug, disease, cells, lex, drafts, study, unit) -> None:  # type: ignore[no-untyped-def]
+    drug_key = drafts.name(drug.entity)
+    disease_key = drafts.name(disease)
+    arm_id = f"{slug(drug_key)}--{slug(disease_key)}"
+    span = [(start, start + len(line))]
+    record = {
+        "type": "arm",
+        "study": study.id,
+        "id": arm_id,
+        "label": f"{drug.entity.label} | {disease.label}",
+        "role": "cohort",
+        "regimen": {"drugs": [drug_key]},
+        "condition": disease_key,
+    }
+    drafts.add(Draft(record, span, "table-drug-group-cohort", 0.6))
+    n = next((v for c, v in cells.items() if c.lower() == "n"), None)
+    if n is None or not n.text.isdigit():
+        return
+    for column, cell in cells.items():
+        name = column.split("(")[0].strip().upper()
+        if name in _RESULT_COLUMNS and cell.text.isdigit():
+            endpoint = lex.find("endpoint", name)
+            if endpoint is None or int(cell.text) > int(n.text):
+                continue
+            record = {
+                "type": "outcome",
+                "study": study.id,
+                "endpoint": drafts.name(endpoint),
+                "statistic": "count",
+                "arm": arm_id,
+                "value": int(cell.text),
+                "unit": unit,
+                "count": int(cell.text),
+                "denominator": int(n.text),
+            }
+            drafts.add(Draft(record, span, "table-drug-group-count", 0.7, [cell, n]))
+        elif name in _RATE_COLUMNS:
+            endpoint = lex.find("endpoint", _RATE_COLUMNS[name])
+            record = {
+                "type": "outcome",
+                "study": study.id,
+                "endpoint": drafts.name(endpoint),
+                "statistic": "rate",
+                "arm": arm_id,
+                "value": cell.text.replace(",", "."),
+                "unit": "percent",
+                "denominator": int(n.text),
+            }
+            drafts.add(Draft(record, span, "table-drug-group-rate", 0.7, [cell, n]))
