@@ -264,7 +264,7 @@ def _result_row(
     drafts: DraftSet,
     study: Study,
     unit: str,
-) -> None:  # noqa: E501
+) -> None:
     first = re.search(r"\d", line)
     if first is None:
         return
@@ -284,7 +284,16 @@ def _result_row(
         if len(cells) != len(columns) or re.search(r"[^\d\s.,]", gap.replace("─", "x")):
             continue
         _cohort_results(
-            text, start, line, drug, disease, dict(zip(columns, cells)), lex, drafts, study, unit
+            text,
+            start,
+            line,
+            drug,
+            disease,
+            dict(zip(columns, cells, strict=True)),
+            lex,
+            drafts,
+            study,
+            unit,
         )
 
 
