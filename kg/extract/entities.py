@@ -128,8 +128,12 @@ class Lexicon:
         return lexicon
 
     def find(self, kind: str, name: str) -> Entity | None:
-        """The entity of a name, or None."""
-        return self.names[kind].get(_fold(name))
+        """The entity of a name (or of its singular: "other toxicities"), or None."""
+        folded = _fold(name)
+        for form in (folded, re.sub(r"ies$", "y", folded), re.sub(r"(?<=[^s])s$", "", folded)):
+            if form in self.names[kind]:
+                return self.names[kind][form]
+        return None
 
     def mentions(
         self, kind: str, text: str, start: int = 0, end: int | None = None

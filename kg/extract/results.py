@@ -332,12 +332,18 @@ def _adverse_events(
         record: dict[str, Any] = {"type": "adverse_event", "study": study.id}
         if arm is not None:
             record["arm"] = arm.id
+        window = max(0, value.start - 12)
+        counted = re.search(r"(?<![\d.,])(\d+)\s*\(\s*$", text[window : value.start])
+        extra = []
+        if counted is not None:
+            record["count"] = int(counted[1])
+            extra.append(Number(counted[1], window + counted.start(1), window + counted.end(1)))
         record |= {
             "term": term_key,
             "grade": grade or "any",
             "percent": _value(value.text, text, value.start),
         }
-        drafts.add(Draft(record, [(sentence.start, sentence.end)], rule, 0.7, [value]))
+        drafts.add(Draft(record, [(sentence.start, sentence.end)], rule, 0.7, [value, *extra]))
 
 
 def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int) -> Mention | None:
@@ -353,7 +359,8 @@ def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int)
         if term.start >= value.end:
             between = text[value.end : term.start]
             if re.fullmatch(
-                r"\s*%?\s*(?:of\s+)?(?:the\s+)?(?:patients\s+)?(?:had\s+|with\s+|developed\s+|experienced\s+)?",
+                r"\s*%?\s*\)?\s*(?:of\s+)?(?:the\s+)?(?:patients\s+)?"
+                r"(?:had\s+|with\s+|developed\s+|experienced\s+)?",
                 between,
             ):
                 return term
