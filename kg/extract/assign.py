@@ -112,8 +112,5 @@ def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | No
 
 def _bracketed(text: str, start: int, at: int) -> bool:
     """Whether ``at`` lies inside brackets opened after ``start``."""
-    depth = 0
-    for char in text[start:at]:
-        depth += char in "(["
-        depth -= char in ")]" and depth > 0
-    return depth > 0
+    opened = text.count("(", start, at) + text.count("[", start, at)
+    return opened > text.count(")", start, at) + text.count("]", start, at)

@@ -16,6 +16,7 @@ from kg.extract.text import Document, Segment, section_at
 __all__ = ["TOOL", "Draft", "DraftSet", "write_drafts"]
 
 TOOL = f"cdekg-extract {__version__}"
+_MAX_SPANS = 8  # places a repeated statement is pinned to
 _SECTIONS = {
     "drug": "drugs",
     "disease": "diseases",
@@ -51,17 +52,20 @@ class DraftSet:
     drafts: list[Draft] = field(default_factory=list)
     entities: dict[str, Entity] = field(default_factory=dict)  # new ones, by kind:key
     metadata: dict[str, Any] = field(default_factory=dict)
+    _index: dict[tuple[Any, ...], Draft] = field(default_factory=dict, repr=False)
 
     def add(self, draft: Draft) -> None:
-        """Add a draft; a repeat of one already drafted adds its spans to it."""
-        for known in self.drafts:
-            if known.key() == draft.key():
-                for span in draft.spans:
-                    if span not in known.spans:
-                        known.spans.append(span)
-                known.confidence = max(known.confidence, draft.confidence)
-                return
-        self.drafts.append(draft)
+        """Add a draft; a repeat of one already drafted adds its spans to it (up to a few)."""
+        key = draft.key()
+        known = self._index.get(key)
+        if known is None:
+            self._index[key] = draft
+            self.drafts.append(draft)
+            return
+        for span in draft.spans:
+            if span not in known.spans and len(known.spans) < _MAX_SPANS:
+                known.spans.append(span)
+        known.confidence = max(known.confidence, draft.confidence)
 
     def name(self, entity: Entity) -> str:
         """The name a record uses for an entity, noting a new one for the entities section."""

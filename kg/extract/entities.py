@@ -82,6 +82,9 @@ class Lexicon:
     def __init__(self, names: dict[str, dict[str, Entity]]) -> None:
         self.names = names  # kind -> folded name -> entity
         self._patterns: dict[str, list[re.Pattern[str]]] = {kind: [] for kind in names}
+        # the mentions of the last text scanned, per (kind, start, end): rules ask again and again
+        self._text: str | None = None
+        self._cache: dict[tuple[str, int, int], list[Mention]] = {}
 
     @classmethod
     def from_sources(cls, catalogues: list[dict[str, object]], extra: dict[str, object]) -> Lexicon:
@@ -140,6 +143,11 @@ class Lexicon:
     ) -> list[Mention]:
         """The names of ``kind`` in ``text[start:end]``, longest first where two overlap."""
         end = len(text) if end is None else end
+        if text is not self._text:
+            self._text, self._cache = text, {}
+        cached = self._cache.get((kind, start, end))
+        if cached is not None:
+            return list(cached)
         found: list[Mention] = []
         for pattern in self._patterns[kind]:
             for match in pattern.finditer(text, start, end):
@@ -157,7 +165,10 @@ class Lexicon:
             if kept and mention.start < kept[-1].end:
                 continue
             kept.append(mention)
-        return kept
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[(kind, start, end)] = kept
+        return list(kept)
 
 
 @functools.cache

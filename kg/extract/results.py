@@ -346,13 +346,20 @@ def _adverse_events(
         drafts.add(Draft(record, [(sentence.start, sentence.end)], rule, 0.7, [value, *extra]))
 
 
+# what may stand between a term and its percentage: "rash (73%)", "rash: 12%", "rash
+# occurred in 4%", "rash was reported in 12%"
+_TERM_TO_VALUE = (
+    r"\s*[(:\[]?\s*(?:(?:was|were)\s+)?(?:observed|reported|occurred|seen|noted)?\s*(?:in\s+)?"
+)
+
+
 def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int) -> Mention | None:
     """The term right before a percentage ("rash (73%)", "diarrhea 25%") or right after it
     ("25% patients had diarrhea", "9% stomatitis")."""
     for term in reversed(terms):
         if previous_end <= term.end <= value.start:
             between = text[term.end : value.start]
-            if re.fullmatch(r"\s*[(:\[]?\s*(?:in\s+)?", between):
+            if re.fullmatch(_TERM_TO_VALUE, between, re.I):
                 return term
             break
     for term in terms:
