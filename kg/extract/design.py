@@ -206,7 +206,7 @@ def draft_design(text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet
         record["drugs"] = drugs
     if spans:
         drafts.add(Draft(record, spans, "study-design-words", 0.8))
-    _participants(sents, drafts, study)
+    _participants(sents, drafts, study, lex)
     return study
 
 
@@ -320,7 +320,7 @@ _ENROLLED = re.compile(
     re.I,
 )
 _PER_ARM = re.compile(
-    rf"(?P<n>{NUMBER})\s+(?:patients\s+)?(?:were\s+)?(?:randomly\s+assigned\s+)?(?:in|to)\s+(?:the\s+)?(?P<arm>[\w-]+)(?:\s+(?:group|arm))?",
+    rf"(?<![:\d.,])(?P<n>{NUMBER})\s+(?:patients\s+)?(?:were\s+)?(?:randomly\s+assigned\s+)?(?:in|to)\s+(?:the\s+)?(?P<arm>[\w-]+)(?:\s+(?:group|arm))?",
     re.I,
 )
 
@@ -329,9 +329,11 @@ def _population(verb: str) -> str:
     return "randomized" if verb.lower().startswith("random") else "enrolled"
 
 
-def _participants(sents: list[Segment], drafts: DraftSet, study: Study) -> None:
+def _participants(sents: list[Segment], drafts: DraftSet, study: Study, lex: Lexicon) -> None:
     text = drafts.document.text
     for sentence in sents:
+        if study.randomized and study.arms:
+            _arm_n(text, sentence, drafts, study, lex)
         for match in _ENROLLED.finditer(text, sentence.start, sentence.end):
             n = match["n1"] or match["n2"]
             after = text[match.end() : match.end() + 40]
@@ -386,3 +388,49 @@ def _arm_named(study: Study, word: str) -> Arm | None:
         if folded in (arm.id, arm.label.lower().split(" ")[0], *arm.drugs):
             return arm
     return None
+
+
+_ARM_N = re.compile(r"[(,;]\s*[nN]\s*=\s*(?P<n>\d+)\s*[);]")
+
+
+def _arm_n(text: str, sentence: Segment, drafts: DraftSet, study: Study, lex: Lexicon) -> None:
+    """Per-arm counts written after the arm: "sorafenib 400 mg (n = 207)", "(placebo, n=105)"."""
+    names = [
+        (m.end, study.arm_of_drug(m.entity.key))
+        for m in lex.mentions("drug", text, sentence.start, sentence.end)
+    ]
+    for match in re.finditer(r"\bplacebo\b|\bobservation\b", sentence.text, re.I):
+        word = match.group().lower()
+        arm = next(
+            (a for a in study.arms.values() if (a.placebo if word == "placebo" else a.observation)),
+            None,
+        )
+        names.append((sentence.start + match.end(), arm))
+    previous = sentence.start
+    for match in _ARM_N.finditer(text, sentence.start, sentence.end):
+        before = [(end, arm) for end, arm in names if previous <= end <= match.start() and arm]
+        previous = match.end()
+        if not before or match.start() - before[-1][0] > 60:
+            continue
+        arm = before[-1][1]
+        words = sentence.text.lower()
+        population = (
+            "safety" if "safety" in words else "efficacy" if "evaluable" in words else "randomized"
+        )
+        record = {
+            "type": "participants",
+            "study": study.id,
+            "arm": arm.id,
+            "population": population,
+            "n": int(match["n"]),
+        }
+        number = Number(match["n"], match.start("n"), match.end("n"))
+        drafts.add(
+            Draft(
+                record,
+                [(sentence.start, sentence.end)],
+                "participants-arm-n-equals",
+                0.75,
+                [number],
+            )
+        )

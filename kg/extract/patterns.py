@@ -16,6 +16,7 @@ __all__ = [
     "Tail",
     "count_of",
     "hazard_ratios",
+    "intervals",
     "numbers",
     "percents",
     "read_tail",
@@ -83,7 +84,7 @@ _CI_WORD = r"(?:confidence\s+interval|CI|C\.I\.|CrI|IC)"
 _CI = re.compile(
     rf"(?:{_LEVEL}\s*(?:{_CI_WORD})?(?:\s*\[CI\])?|{_CI_WORD}\s*{_LEVEL.replace('level', 'level2')}"
     rf"|{_CI_WORD})\s*[:,=]?\s*{_B}"
-    rf"(?P<low>{NUMBER}){_DASH}(?:(?P<high>{NUMBER})|(?P<open>{_OPEN})){_E}",
+    rf"(?P<low>{NUMBER})%?{_DASH}(?:(?P<high>{NUMBER})%?|(?P<open>{_OPEN})){_E}",
     re.I,
 )
 _DISPERSION = re.compile(
@@ -152,19 +153,24 @@ def hazard_ratios(text: str, start: int, end: int) -> list[Number]:
 _PERCENT = re.compile(rf"(?P<v>{NUMBER})\s*(?:%|\s+percent\b)")
 
 
+def intervals(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where the intervals (CI, range, IQR) of ``text[start:end]`` stand: their numbers are
+    bounds, not statements of their own."""
+    found = []
+    for pattern in (_CI, _DISPERSION):
+        position = start
+        while (match := pattern.search(text, position, end)) is not None:
+            found.append((match.start(), match.end()))
+            position = match.end()
+    return found
+
+
 def percents(text: str, start: int, end: int) -> list[Number]:
-    """The percentages in ``text[start:end]``, not the level of an interval (95% CI)."""
+    """The percentages in ``text[start:end]``, not the level or a bound of an interval."""
+    inside = intervals(text, start, end)
     found = []
     for match in _PERCENT.finditer(text, start, end):
-        after = text[match.end() : match.end() + 30]
-        if re.match(r"\s*(?:confidence|CI\b|CrI|C\.I\.|IC\b|\[|\d)", after, re.I) and match[
-            "v"
-        ] in (
-            "95",
-            "90",
-            "99",
-            "80",
-        ):
+        if any(s <= match.start() < e for s, e in inside):
             continue
         before = text[max(0, match.start() - 6) : match.start()]
         if re.search(r"(?:IC|CI)\s*$", before):  # "IC 95%": the level
