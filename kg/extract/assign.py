@@ -13,7 +13,7 @@ from kg.extract.entities import Lexicon, Mention
 from kg.extract.patterns import Number
 from kg.extract.text import Segment
 
-__all__ = ["ArmMention", "arm_mentions", "arm_of", "endpoint_before", "time_point_before"]
+__all__ = ["ArmMention", "arm_mentions", "assign_arms", "endpoint_before", "time_point_before"]
 
 _NOT_RESULT_ENDPOINTS = {"crossover", "toxicity", "death", "progression"}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
@@ -40,55 +40,108 @@ def arm_mentions(
     return sorted(found, key=lambda item: item[1])
 
 
-def arm_of(
-    text: str,
-    value: Number,
-    arms: list[tuple[Arm, int, int]],
-    *,
-    after_limit: int,
-    before_limit: int,
-) -> Arm | None:
-    """The arm named right after a value ("81% ... in the sorafenib group"), else the one named
-    just before it within the same clause ("with sorafenib were 22%")."""
-    for arm, start, _ in arms:
-        if value.end <= start < after_limit:
+_CONNECT = re.compile(r"\b(?:in|with|for|among|on|receiving|given|of)\b", re.I)
+_CONTRAST = re.compile(r"\bvs\.?\b|\bversus\b|\bcompared\b|\bwhile\b|\bwhereas\b", re.I)
+
+
+def _direct(text: str, value: Number, arms: list[tuple[Arm, int, int]], limit: int) -> Arm | None:
+    """The arm named right after a value ("81% ... in the sorafenib group"), unless it opens a
+    list of arms ("in the lenvatinib and sorafenib arms, respectively")."""
+    for i, (arm, start, end) in enumerate(arms):
+        if value.end <= start < limit:
             between = text[value.end : start]
-            if re.search(
-                r"\b(?:in|with|for|among|on|receiving|given|of)\b", between, re.I
-            ) and not re.search(
-                r"\bvs\.?\b|\bversus\b|\bcompared\b|\bwhile\b|\bwhereas\b", between, re.I
-            ):
-                return arm
-            break
-    for arm, _, end in reversed(arms):
-        if before_limit <= end <= value.start:
-            between = text[end : value.start]
-            if (
-                len(between) > 40
-                or re.search(r"[;:,()]|\bwhile\b|\bwhereas\b", between)
-                or "respectively" in text[value.end : value.end + 250].split(". ")[0]
-            ):
+            if not _CONNECT.search(between) or _CONTRAST.search(between):
                 return None
+            if i + 1 < len(arms) and arms[i + 1][0] is not arm:
+                gap = text[end : arms[i + 1][1]]
+                if re.fullmatch(r"[\s\w-]{0,15}?(?:,|\band\b|\bor\b)\s*(?:the\s+)?", gap, re.I):
+                    return None
             return arm
     return None
 
 
+def _distinct(arms: list[tuple[Arm, int, int]]) -> list[Arm]:
+    found: list[Arm] = []
+    for arm, _, _ in arms:
+        if arm not in found:
+            found.append(arm)
+    return found
+
+
+def assign_arms(
+    text: str, sentence: Segment, values: list[Number], arms: list[tuple[Arm, int, int]]
+) -> list[Arm | None]:
+    """The arm of each value of a sentence, None where the text does not settle it.
+
+    An arm named right after a value is its arm. With "respectively", the values left are
+    paired in order with the arms the sentence lists after them (or, failing that, before
+    them), when the counts agree. Otherwise an arm named just before a value within a short
+    clause is its arm ("with sorafenib were 22%")."""
+    found: list[Arm | None] = []
+    for i, value in enumerate(values):
+        limit = values[i + 1].start if i + 1 < len(values) else sentence.end
+        found.append(_direct(text, value, arms, limit))
+    at = sentence.text.find("respectively")
+    if at >= 0:
+        at += sentence.start
+        left = [i for i, v in enumerate(values) if found[i] is None and v.end <= at]
+        if left:
+            last, first = values[left[-1]], values[left[0]]
+            after = _distinct([a for a in arms if last.end <= a[1] < at + 12])
+            before = _distinct([a for a in arms if a[2] <= first.start])
+            for group in (after, before[-len(left) :] if len(before) >= len(left) else []):
+                if len(group) == len(left) > 1:
+                    for i, arm in zip(left, group, strict=True):
+                        found[i] = arm
+                    break
+        return found
+    previous = sentence.start
+    for i, value in enumerate(values):
+        if found[i] is None:
+            for arm, _, end in reversed(arms):
+                if previous <= end <= value.start:
+                    between = text[end : value.start]
+                    if len(between) <= 40 and not re.search(
+                        r"[;:,()]|\bwhile\b|\bwhereas\b", between
+                    ):
+                        found[i] = arm
+                    break
+        previous = value.end
+    return found
+
+
 def endpoint_before(
-    text: str, lex: Lexicon, sentence: Segment, at: int, *, rate: bool | None = None
+    text: str, lex: Lexicon, sentence: Segment, at: int, *, value_end: int | None = None
 ) -> Mention | None:
-    """The endpoint named last before ``at`` in the sentence (or, failing that, the first after
-    it when the sentence names just one)."""
+    """The endpoint of a value at ``at``: one named right after it ("15% complete response
+    rate", "29 patients (63%) had disease control"), else the one named last before it in the
+    sentence, else the sentence's only endpoint."""
     mentions = [
         m
         for m in lex.mentions("endpoint", text, sentence.start, sentence.end)
         if m.entity.key not in _NOT_RESULT_ENDPOINTS
         and not _bracketed(text, sentence.start, m.start)
     ]
+    if value_end is not None:
+        for m in mentions:
+            if m.start >= value_end:
+                between = text[value_end : m.start]
+                if re.fullmatch(_VALUE_TO_ENDPOINT, between, re.I):
+                    return m
+                break
     before = [m for m in mentions if m.end <= at]
     if before:
         return before[-1]
     keys = {m.entity.key for m in mentions}
     return mentions[0] if len(keys) == 1 else None
+
+
+# what may stand between a value and the endpoint it is of: "% complete response", "%) had
+# disease control", "% of patients achieved an objective response"
+_VALUE_TO_ENDPOINT = (
+    r"\s*(?:%|percent)?\s*\)?\s*(?:an?\s+)?(?:(?:of\s+)?(?:the\s+)?(?:patients|participants)\s+)?"
+    r"(?:(?:had|achieved|showed|with)\s+(?:an?\s+)?)?"
+)
 
 
 _TIME = re.compile(
@@ -98,13 +151,16 @@ _TIME = re.compile(
 )
 
 
-def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | None:
-    """The landmark time last named before ``at`` ("2-year", "at 12 months") and its unit."""
+def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | bool | None:
+    """The landmark time last named before ``at`` ("2-year", "at 12 months") and its unit;
+    False when it is one of a list ("12 and 24 months": which one is unsure)."""
     last = None
     for match in _TIME.finditer(text, start, at):
         last = match
     if last is None:
         return None
+    if re.search(r"\d\s*(?:,|and|or|to)\s*$", text[max(0, last.start() - 8) : last.start()]):
+        return False
     raw = last["n"]
     number = Number(raw, last.start("n"), last.end("n"))
     return number, last["unit"].lower() + "s"

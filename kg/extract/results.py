@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kg.extract.assign import arm_mentions, arm_of, endpoint_before, time_point_before
+from kg.extract.assign import arm_mentions, assign_arms, endpoint_before, time_point_before
 from kg.extract.design import Study
 from kg.extract.drafts import Draft, DraftSet
 from kg.extract.entities import Lexicon, Mention
@@ -19,7 +19,7 @@ _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-res
 _TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
 _DURATION = re.compile(rf"(?P<v>{NUMBER})\s*(?P<unit>months?|mo|years?|weeks?)\b", re.I)
 _PAIR = re.compile(
-    rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with)\s*(?P<b>{NUMBER})\s*"
+    rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with|and)\s*(?P<b>{NUMBER})\s*"
     r"(?P<unit>months?|years?|weeks?)\b",
     re.I,
 )
@@ -138,9 +138,9 @@ def _medians(
         if not any(n.start == match.start("v") for n, _ in found):
             found.append((Number(match["v"], match.start("v"), match.end("v")), match["unit"]))
     found.sort(key=lambda item: item.__getitem__(0).start)
+    assigned = assign_arms(text, sentence, [n for n, _ in found], arms)
     medians = [sentence.start + m.start() for m in re.finditer("median", lower)]
-    previous_end = sentence.start
-    paired_arms = [a for a in arms]
+    [a for a in arms]
     for i, (value, unit) in enumerate(found):
         median_at = max((m for m in medians if m < value.start), default=None)
         if median_at is None or re.search(r"[;:]", text[median_at : value.start]):
@@ -151,16 +151,13 @@ def _medians(
         if re.search(r"(?:range|iqr|interquartile|ci|to|\d)\W*$", before) or (
             re.search(r"\b(?:at|after|of)\s*$", before) and "median" not in before
         ):
-            previous_end = value.end
             continue
         used.add(value.start)
         endpoint = endpoint_before(text, lex, sentence, value.start)
         if endpoint is None:
             continue
         key = endpoint.entity.key
-        following = found[i + 1][0].start if i + 1 < len(found) else sentence.end
-        arm = arm_of(text, value, paired_arms, after_limit=following, before_limit=previous_end)
-        previous_end = value.end
+        arm = assigned[i]
         if key == "follow-up":
             arm = None
         elif study.arms and arm is None:
@@ -201,29 +198,23 @@ def _rates(
     used: set[int],
 ) -> None:
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
-    previous_end = sentence.start
+    assigned = assign_arms(text, sentence, values, arms)
     for i, value in enumerate(values):
-        endpoint = endpoint_before(text, lex, sentence, value.start)
-        following = values[i + 1].start if i + 1 < len(values) else sentence.end
+        endpoint = endpoint_before(text, lex, sentence, value.start, value_end=value.end)
         if endpoint is None:
-            previous_end = value.end
             continue
         key = endpoint.entity.key
         timed = time_point_before(text, max(sentence.start, endpoint.start - 30), value.start)
-        if key in _TIMED_ENDPOINTS and timed is None:
-            previous_end = value.end
+        if timed is False or (key in _TIMED_ENDPOINTS and timed is None):
             continue
         if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS:
-            previous_end = value.end
             continue
         before = text[max(sentence.start, value.start - 20) : value.start].lower()
         if re.search(
             r"(?:lower|higher|reduction|decrease|increase)\s+(?:risk\s+)?(?:of\s+)?$", before
         ):
-            previous_end = value.end
             continue
-        arm = arm_of(text, value, arms, after_limit=following, before_limit=previous_end)
-        previous_end = value.end
+        arm = assigned[i]
         if study.registry and lex.mentions("disease", text, sentence.start, value.start):
             continue  # a histotype subgroup of a registry cohort: whose rate is unsure
         if study.arms and arm is None and not study.registry:
@@ -243,8 +234,8 @@ def _rates(
         }
         if arm is not None:
             record["arm"] = arm.id
-        if timed is not None and key in _TIMED_ENDPOINTS:
-            number, unit = timed
+        if timed and key in _TIMED_ENDPOINTS:
+            number, unit = timed  # type: ignore[misc]
             if not number.text.isdigit():
                 continue
             record["time_point"] = int(number.text)
@@ -292,13 +283,13 @@ def _adverse_events(
 ) -> None:
     terms = lex.mentions("ae_term", text, sentence.start, sentence.end)
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
+    assigned = assign_arms(text, sentence, values, arms)
     previous_end = sentence.start
     sentence_arm = None
     if arms and len({a.id for a, _, _ in arms}) == 1:
         sentence_arm = arms[0][0]
     for i, value in enumerate(values):
         term = _term_for(text, value, terms, previous_end)
-        following = values[i + 1].start if i + 1 < len(values) else sentence.end
         rule = "ae-term-percent"
         if term is None:
             aggregate = None
@@ -319,10 +310,7 @@ def _adverse_events(
         else:
             term_key = drafts.name(term.entity)
         grade = _grade(text, sentence.start, value.start)
-        arm = (
-            arm_of(text, value, arms, after_limit=following, before_limit=previous_end)
-            or sentence_arm
-        )
+        arm = assigned[i] or sentence_arm
         previous_end = value.end
         if study.two_arms() is not None and arm is None:
             continue
