@@ -54,18 +54,30 @@ def read_document(path: Path) -> Document:
 _ABBREVIATIONS = r"(?<!\bvs)(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\bFig)(?<!\bref)"
 _STOP = re.compile(rf"{_ABBREVIATIONS}[.!?](?=\s+[\"'(\[]?[A-Z0-9•*#-])\s+")
 # a blank line, or a new line opening a list item
-_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[•*#|]|\d+\.\s))")
+_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[•*#|]|\d+\.\s))|\n(?=[ \t]*[A-Z\[])")
 _MAX_SENTENCE = 4000  # a "sentence" longer than this (a 1 MB line) is cut into windows
+# a line that ends so cannot end a sentence: the sentence wraps onto the next line
+_GOES_ON = re.compile(
+    r"(?:[,;(\-–]|\b(?:the|a|an|of|and|or|in|to|for|with|by|on|at|from|than|as|was|were|is)\s*)$",
+    re.I,
+)
 
 
 def _breaks(text: str, match: re.Match[str]) -> bool:
-    """Whether a blank line ends a sentence: not inside a wrapped paragraph (a long line before
-    it without a final stop, as a PDF's text layer leaves every line)."""
-    if text[match.end() : match.end() + 1] in ("•", "*", "#", "|"):
+    """Whether a line break ends a sentence: after a short line (a title, a heading, a table
+    row) or a final stop, or before a capital after a line that does not run on; never inside
+    a wrapped paragraph (a long line before it, as a PDF's text layer leaves every line)."""
+    following = text[match.end() : match.end() + 1]
+    if following in ("•", "*", "#", "|"):
         return True
     before = text.rfind("\n", 0, match.start())
     line = text[before + 1 : match.start()].rstrip()
-    return len(line) < 60 or line[-1:] in ".!?:"
+    if line[-1:] in ".!?:" or not line:
+        return True
+    blank = "\n" in match.group()[1:]
+    if _GOES_ON.search(line) or not (following.isupper() or following == "["):
+        return blank and len(line) < 60 and not _GOES_ON.search(line)
+    return blank or len(line) < 80
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Segment]:
