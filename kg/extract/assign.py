@@ -13,7 +13,14 @@ from kg.extract.entities import Lexicon, Mention
 from kg.extract.patterns import Number
 from kg.extract.text import Segment
 
-__all__ = ["ArmMention", "arm_mentions", "assign_arms", "endpoint_before", "time_point_before"]
+__all__ = [
+    "ArmMention",
+    "arm_mentions",
+    "assign_arms",
+    "endpoint_before",
+    "respectively_clause",
+    "time_point_before",
+]
 
 _NOT_RESULT_ENDPOINTS = {"crossover", "toxicity", "death", "progression"}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
@@ -68,6 +75,15 @@ def _distinct(arms: list[tuple[Arm, int, int]]) -> list[Arm]:
     return found
 
 
+def respectively_clause(sentence: Segment) -> tuple[int, int] | None:
+    """Where the list a "respectively" pairs stands: from the clause's start to the word."""
+    at = sentence.text.find("respectively")
+    if at < 0:
+        return None
+    begin = max(sentence.text.rfind(":", 0, at), sentence.text.rfind(";", 0, at), 0)
+    return sentence.start + begin, sentence.start + at
+
+
 def assign_arms(
     text: str, sentence: Segment, values: list[Number], arms: list[tuple[Arm, int, int]]
 ) -> list[Arm | None]:
@@ -81,10 +97,10 @@ def assign_arms(
     for i, value in enumerate(values):
         limit = values[i + 1].start if i + 1 < len(values) else sentence.end
         found.append(_direct(text, value, arms, limit))
-    at = sentence.text.find("respectively")
-    if at >= 0:
-        at += sentence.start
-        left = [i for i, v in enumerate(values) if found[i] is None and v.end <= at]
+    clause = respectively_clause(sentence)
+    if clause is not None:
+        begin, at = clause
+        left = [i for i, v in enumerate(values) if found[i] is None and begin <= v.start < at]
         if left:
             last, first = values[left[-1]], values[left[0]]
             after = _distinct([a for a in arms if last.end <= a[1] < at + 12])
@@ -119,8 +135,7 @@ def endpoint_before(
     mentions = [
         m
         for m in lex.mentions("endpoint", text, sentence.start, sentence.end)
-        if m.entity.key not in _NOT_RESULT_ENDPOINTS
-        and not _bracketed(text, sentence.start, m.start)
+        if m.entity.key not in _NOT_RESULT_ENDPOINTS and not _closed(text, m.end, at)
     ]
     if value_end is not None:
         for m in mentions:
@@ -166,7 +181,11 @@ def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | bo
     return number, last["unit"].lower() + "s"
 
 
-def _bracketed(text: str, start: int, at: int) -> bool:
-    """Whether ``at`` lies inside brackets opened after ``start``."""
-    opened = text.count("(", start, at) + text.count("[", start, at)
-    return opened > text.count(")", start, at) + text.count("]", start, at)
+def _closed(text: str, start: int, at: int) -> bool:
+    """Whether a bracket open at ``start`` closes before ``at``: a name inside brackets that
+    close before a value is an aside ("(16 patients [1 with a complete response])"), not what
+    the value is of."""
+    if start >= at:
+        return False
+    closing = text.count(")", start, at) + text.count("]", start, at)
+    return closing > text.count("(", start, at) + text.count("[", start, at)

@@ -36,6 +36,7 @@ class Study:
     arms: dict[str, Arm] = field(default_factory=dict)
     randomized: bool = False
     registry: bool = False
+    single: bool = False  # one arm: every result of the study is the arm's
 
     def arm_of_drug(self, key: str) -> Arm | None:
         return next((a for a in self.arms.values() if key in a.drugs), None)
@@ -90,7 +91,12 @@ def draft_metadata(text: str, drafts: DraftSet) -> None:
         meta["kind"] = "journal-article"
 
 
-_RANDOM = re.compile(r"\brandom(?:ly|i[sz]ed|i[sz]ation|i[sz]e)\b", re.I)
+_RANDOM = re.compile(r"(?<!non-)(?<!non )\brandom(?:ly|i[sz]ed|i[sz]ation|i[sz]e)\b", re.I)
+_SINGLE = re.compile(
+    r"\bsingle[\s-]*arm\b|\bnon[\s-]*randomi[sz]ed\b|\bopen[\s-]*label,?\s+(?:multicent\w+,?\s+)?"
+    r"phase\s*(?:1|2|I|II)\b(?!\s*/)",
+    re.I,
+)
 _PHASE = re.compile(r"\bphase\s*(?P<p>I{1,3}/I{1,3}|I{1,3}V?|IV|[1-4](?:/[1-4])?)\b", re.I)
 _BLIND = re.compile(r"\b(double|single)[\s-]*blind(?:ed)?\b|\bopen[\s-]*label\b", re.I)
 _RATIO = re.compile(r"(?<![\d.:])\(?\s*(?P<r>[1-4]\s*:\s*[1-4])\s*\)?(?![\d:])")
@@ -181,13 +187,19 @@ def draft_design(text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet
             design.update(new)
             spans.append((sentence.start, sentence.end))
     study.randomized = bool(design.get("randomized")) and not study.registry
+    single = None if study.randomized or study.registry else _SINGLE.search(text[:20000])
     kind = (
         "randomized-controlled-trial"
         if study.randomized
         else "registry"
         if study.registry
+        else "single-arm-trial"
+        if single
         else None
     )
+    if single:
+        design["randomized"] = False
+        spans.append((single.start(), single.end()))
     if kind is not None:
         record["design"] = {
             "kind": kind,
@@ -196,6 +208,8 @@ def draft_design(text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet
         if kind == "registry":
             record["design"]["randomized"] = False
     _arms(sents, lex, drafts, study)
+    if single:
+        _single_arm(sents, lex, drafts, study)
     for sentence in design_sentences:
         if study.randomized and (match := _RATIO.search(sentence.text)) and "design" in record:
             record["design"]["allocation_ratio"] = re.sub(r"\s", "", match["r"])
@@ -293,24 +307,66 @@ def _arms(sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study) ->
         return
 
 
+def _single_arm(sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study) -> None:
+    """The one arm of a single-arm study: the drug the text gives with a dose."""
+    text = drafts.document.text
+    for sentence in sents[:200]:
+        for drug in lex.mentions("drug", text, sentence.start, sentence.end):
+            dose = _dose_near(text, drug, sentence)
+            if dose is None:
+                continue
+            key = drafts.name(drug.entity)
+            arm = Arm(id=slug(key), label=drug.entity.label, role="experimental", drugs=[key])
+            study.arms[arm.id] = arm
+            study.single = True
+            record = {
+                "type": "arm", "study": study.id, "id": arm.id, "label": arm.label,
+                "role": "experimental", "regimen": {"drugs": [key], **dose},
+            }  # fmt: skip
+            drafts.add(Draft(record, [(sentence.start, sentence.end)], "single-arm-dose", 0.7))
+            return
+
+
+_UNIT = r"(?P<unit>mg/m2|mg/m²|mg/kg|mg|g)(?P<per_day>/d(?:ay)?\b)?"
+# "sorafenib 400 mg", "sorafenib (400-mg tablet", "sorafenib at a dose of 400 mg"
+_DOSE_AFTER = re.compile(
+    rf"[\s,(]*(?:(?:at|in)\s+(?:a\s+)?(?:\w+\s+)?doses?\s+of\s+)?(?P<dose>{NUMBER})\s*[-‐]?\s*{_UNIT}",
+    re.I,
+)
+# "400 mg of sorafenib", "150 mg dabrafenib"
+_DOSE_BEFORE = re.compile(rf"(?P<dose>{NUMBER})\s*[-‐]?\s*{_UNIT}\s+(?:of\s+)?$", re.I)
+_FREQ_WORDS = re.compile(
+    r"\b(?:once daily|twice daily|twice a day|once a day|daily|bid|b\.i\.d\.|qd|weekly"
+    r"|every 3 weeks|every three weeks)\b",
+    re.I,
+)
+_ROUTE_WORDS = re.compile(
+    r"\b(?:orally|oral|by mouth|intravenously|intravenous|subcutaneously)\b", re.I
+)
+
+
 def _dose_near(text: str, drug: Mention, sentence: Segment) -> dict[str, Any] | None:
-    """The dose written within a few words of a drug name, with its unit, frequency, route."""
-    window_start = max(sentence.start, drug.start - 40)
-    window_end = min(sentence.end, drug.end + 60)
-    best = None
-    for match in _DOSE.finditer(text, window_start, window_end):
-        if best is None or abs(match.start() - drug.end) < abs(best.start() - drug.end):
-            best = match
-    if best is None:
+    """The dose written right after a drug name (or right before it: "400 mg of X"), with the
+    frequency and route written in the few words after the dose."""
+    match = _DOSE_AFTER.match(text, drug.end, sentence.end)
+    if match is None:
+        window = max(sentence.start, drug.start - 30)
+        match = _DOSE_BEFORE.search(text, window, drug.start)
+        if match is not None:
+            match = _DOSE_BEFORE.match(text, match.start(), drug.start)
+    if match is None:
         return None
-    unit = best["unit"].replace("²", "2")
-    if unit in ("µg", "ug"):
-        return None
-    found: dict[str, Any] = {"dose": best["dose"].replace(",", "."), "unit": unit}
-    if best["freq"]:
-        found["frequency"] = _FREQ[best["freq"].lower()]
-    if best["route"]:
-        found["route"] = _ROUTE[best["route"].lower()]
+    unit = match["unit"].replace("²", "2")
+    found: dict[str, Any] = {"dose": match["dose"].replace(",", "."), "unit": unit}
+    tail_end = min(sentence.end, max(match.end(), drug.end) + 45)
+    tail = text[max(match.end(), drug.end) : tail_end]
+    tail = re.split(r"\bor\b|;|\)", tail)[0]  # the next arm's dose is not this one's
+    if match["per_day"]:
+        found["frequency"] = "once daily"
+    elif frequency := _FREQ_WORDS.search(tail):
+        found["frequency"] = _FREQ[frequency.group().lower()]
+    if route := _ROUTE_WORDS.search(tail):
+        found["route"] = _ROUTE[route.group().lower()]
     return found
 
 

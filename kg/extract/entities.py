@@ -31,7 +31,7 @@ _SECTIONS = {
 _EXTRA = Path(__file__).with_name("lexicon.yaml")
 # stems of the International Nonproprietary Names of anticancer drugs
 _DRUG_STEM = re.compile(
-    r"\b[A-Za-z]{2,}(?:tinib|ciclib|rafenib|lisib|parib|zumab|ximab|mumab|limab|tumab|platin"
+    r"\b[A-Za-z]{3,}(?:nib|ciclib|lisib|parib|mab|platin"
     r"|taxel|rubicin|mustine|tecan|rolimus|degib|zomib|lidomide|glutide|stat)\b"
 )
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kg.extract.assign import arm_mentions, assign_arms, endpoint_before, time_point_before
+from kg.extract.assign import (
+    arm_mentions,
+    assign_arms,
+    endpoint_before,
+    respectively_clause,
+    time_point_before,
+)
 from kg.extract.design import Study
 from kg.extract.drafts import Draft, DraftSet
 from kg.extract.entities import Lexicon, Mention
@@ -41,6 +47,25 @@ _RELATION = re.compile(
     re.I,
 )
 _AE_AGGREGATE = re.compile(r"\b(?:adverse\s+events?|toxicit(?:y|ies)|adverse\s+reactions?)\b", re.I)
+
+
+def _arms_of(
+    text: str, sentence: Segment, values: list[Number], arms: list, study: Study
+) -> list[Any]:
+    """Each value's arm; a single-arm study's one arm for every value; None where unsure, and
+    for each value of a "respectively" list the sentence does not pair with arms."""
+    if study.single:
+        found: list[Any] = list(study.arms.values()) * len(values)
+    else:
+        found = assign_arms(text, sentence, values, arms)
+    clause = respectively_clause(sentence)
+    listed = [i for i, v in enumerate(values) if clause and clause[0] <= v.start < clause[1]]
+    if len(listed) > 1:
+        # a list the sentence does not pair with arms pairs it with endpoints or times: unsure
+        paired = not study.single and all(found[i] is not None for i in listed)
+        for i in listed:
+            found[i] = found[i] if paired else False
+    return found
 
 
 def _unit(word: str) -> str:
@@ -138,9 +163,8 @@ def _medians(
         if not any(n.start == match.start("v") for n, _ in found):
             found.append((Number(match["v"], match.start("v"), match.end("v")), match["unit"]))
     found.sort(key=lambda item: item.__getitem__(0).start)
-    assigned = assign_arms(text, sentence, [n for n, _ in found], arms)
+    assigned = _arms_of(text, sentence, [n for n, _ in found], arms, study)
     medians = [sentence.start + m.start() for m in re.finditer("median", lower)]
-    [a for a in arms]
     for i, (value, unit) in enumerate(found):
         median_at = max((m for m in medians if m < value.start), default=None)
         if median_at is None or re.search(r"[;:]", text[median_at : value.start]):
@@ -160,7 +184,7 @@ def _medians(
         arm = assigned[i]
         if key == "follow-up":
             arm = None
-        elif study.arms and arm is None:
+        elif arm is False or ((study.arms or study.randomized) and arm is None):
             continue  # whose median? not drafted
         tail = read_tail(text, value.end)
         fields, values = _ci_fields(tail)
@@ -198,7 +222,7 @@ def _rates(
     used: set[int],
 ) -> None:
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
-    assigned = assign_arms(text, sentence, values, arms)
+    assigned = _arms_of(text, sentence, values, arms, study)
     for i, value in enumerate(values):
         endpoint = endpoint_before(text, lex, sentence, value.start, value_end=value.end)
         if endpoint is None:
@@ -217,7 +241,9 @@ def _rates(
         arm = assigned[i]
         if study.registry and lex.mentions("disease", text, sentence.start, value.start):
             continue  # a histotype subgroup of a registry cohort: whose rate is unsure
-        if study.arms and arm is None and not study.registry:
+        if arm is False or (
+            (study.arms or study.randomized) and arm is None and not study.registry
+        ):
             continue
         whole = re.search(r"\b(?:overall|entire|whole|all\s+patients|total)\b", sentence.text, re.I)
         if study.registry and arm is None and not whole:
@@ -283,7 +309,7 @@ def _adverse_events(
 ) -> None:
     terms = lex.mentions("ae_term", text, sentence.start, sentence.end)
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
-    assigned = assign_arms(text, sentence, values, arms)
+    assigned = _arms_of(text, sentence, values, arms, study)
     previous_end = sentence.start
     sentence_arm = None
     if arms and len({a.id for a, _, _ in arms}) == 1:
@@ -310,9 +336,11 @@ def _adverse_events(
         else:
             term_key = drafts.name(term.entity)
         grade = _grade(text, sentence.start, value.start)
+        if assigned[i] is False:
+            continue
         arm = assigned[i] or sentence_arm
         previous_end = value.end
-        if study.two_arms() is not None and arm is None:
+        if (study.two_arms() is not None or study.randomized) and arm is None:
             continue
         if rule == "ae-aggregate-percent" and (grade is None or "respectively" in sentence.text):
             continue
