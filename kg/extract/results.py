@@ -32,7 +32,8 @@ _PAIR = re.compile(
 _AE_CONTEXT = re.compile(r"adverse|toxicit|side effect|reaction|grade\s*[1-5≥]", re.I)
 _GRADE = re.compile(
     r"grade(?:s)?\s*(?:(?P<ge>≥|>=)\s*(?P<g0>[1-5])|(?P<g1>[1-5])\s*(?:or|to|[-–])\s*(?:grade\s*)?"
-    r"(?P<g2>[1-5])|(?P<g3>[1-5])(?P<higher>\s*or\s+(?:higher|greater|above|more))?)",
+    r"(?P<g2>[1-5])|(?P<g3>[1-5])(?P<higher>\s*or\s+(?:higher|greater|above|more|worse))?)"
+    r"|(?P<any>\bany[\s-]grade\b|\ball\s+grades\b)",
     re.I,
 )
 # a study plan, or results of other studies the text cites: not this document's results
@@ -45,6 +46,11 @@ _RELATION = re.compile(
     r"(?P<lt><|less\s+than|fewer\s+than|under)\s*$|(?P<gt>>|more\s+than|over)\s*$"
     r"|(?P<approx>~|approximately|about|around|nearly|almost|roughly)\s*$",
     re.I,
+)
+# the count written before a percentage: "208 (75%)", "47 of 48 patients (98%)", "(62 patients,
+# 58%)", "(55, 52%)"
+_COUNTED = re.compile(
+    r"(?<![\d.,])(?P<n>\d+)(?:\s+of\s+(?P<of>\d+))?\s*(?:patients?|participants?)?\s*[(,]\s*$"
 )
 _AE_AGGREGATE = re.compile(r"\b(?:adverse\s+events?|toxicit(?:y|ies)|adverse\s+reactions?)\b", re.I)
 
@@ -291,6 +297,8 @@ def _grade(text: str, start: int, at: int) -> str | None:
         last = match
     if last is None:
         return None
+    if last["any"]:
+        return "any"
     if last["ge"] or last["higher"]:
         return f">={last['g0'] or last['g3']}"
     if last["g1"]:
@@ -333,6 +341,7 @@ def _adverse_events(
                 continue
             term_key = "any-adverse-event"
             rule = "ae-aggregate-percent"
+            aggregate_at = max(sentence.start, aggregate.start() - 12)
         else:
             term_key = drafts.name(term.entity)
         grade = _grade(text, sentence.start, value.start)
@@ -342,18 +351,30 @@ def _adverse_events(
         previous_end = value.end
         if (study.two_arms() is not None or study.randomized) and arm is None:
             continue
-        if rule == "ae-aggregate-percent" and (grade is None or "respectively" in sentence.text):
+        serious = rule == "ae-aggregate-percent" and bool(
+            re.search(r"\bserious\b", text[aggregate_at : value.start], re.I)
+        )
+        if rule == "ae-aggregate-percent" and (grade is None and not serious):
             continue
         used.add(value.start)
         record: dict[str, Any] = {"type": "adverse_event", "study": study.id}
         if arm is not None:
             record["arm"] = arm.id
-        window = max(0, value.start - 12)
-        counted = re.search(r"(?<![\d.,])(\d+)\s*\(\s*$", text[window : value.start])
+        window = max(sentence.start, value.start - 40)
+        counted = _COUNTED.search(text[window : value.start])
         extra = []
         if counted is not None:
-            record["count"] = int(counted[1])
-            extra.append(Number(counted[1], window + counted.start(1), window + counted.end(1)))
+            record["count"] = int(counted["n"])
+            extra.append(
+                Number(counted["n"], window + counted.start("n"), window + counted.end("n"))
+            )
+            if counted["of"] and int(counted["of"]) >= int(counted["n"]):
+                record["denominator"] = int(counted["of"])
+                extra.append(
+                    Number(counted["of"], window + counted.start("of"), window + counted.end("of"))
+                )
+        if serious:
+            record["serious"] = True
         record |= {
             "term": term_key,
             "grade": grade or "any",
@@ -365,7 +386,8 @@ def _adverse_events(
 # what may stand between a term and its percentage: "rash (73%)", "rash: 12%", "rash
 # occurred in 4%", "rash was reported in 12%"
 _TERM_TO_VALUE = (
-    r"\s*[(:\[]?\s*(?:(?:was|were)\s+)?(?:observed|reported|occurred|seen|noted)?\s*(?:in\s+)?"
+    r"\s*(?:[(:\[]\s*)?(?:(?:was|were)\s+)?(?:observed|reported|occurred|seen|noted)?\s*(?:in\s+)?"
+    r"(?:\d+(?:\s+of\s+\d+)?\s*(?:patients?|participants?)?\s*[(,]\s*)?"
 )
 
 
