@@ -29,9 +29,10 @@ def extract_document(document: Document) -> DraftSet:
     draft_tables(text, lex, drafts, study)  # first: a table's groups are arms results name
     draft_result_tables(text, lex, drafts, study)
     draft_results(text, sents, lex, drafts, study)
-    from kg.extract.statements import draft_statements
+    from kg.extract.statements import draft_statements, merge_approvals
 
     draft_statements(text, sents, lex, drafts)
+    merge_approvals(drafts)
     from kg.extract.verify import keep_verified
 
     keep_verified(drafts)

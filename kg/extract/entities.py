@@ -92,19 +92,22 @@ class Lexicon:
         names: dict[str, dict[str, Entity]] = {kind: {} for kind in KINDS}
         written: dict[str, list[str]] = {kind: [] for kind in KINDS}
 
-        def add(kind: str, entity: Entity, *labels: str) -> None:
+        def add(kind: str, entity: Entity, *labels: str, match: bool = True) -> None:
             for label in labels:
-                if label and _fold(label) not in names[kind]:
-                    names[kind][_fold(label)] = entity
-                    written[kind].append(label)
+                if not label:
+                    continue
+                known = names[kind].setdefault(_fold(label), entity)
+                if match and known == entity and label not in written[kind]:
+                    written[kind].append(label)  # each way of writing it is matched in text
 
         for entities in catalogues:
             for section, kind in _SECTIONS.items():
                 for item in entities.get(section, []) or []:  # type: ignore[attr-defined]
                     entity = Entity(kind, item["key"], item["label"])
-                    labels = [item["key"], item["label"], *item.get("synonyms", [])]
+                    labels = [item["label"], *item.get("synonyms", [])]
                     labels += [*item.get("brands", []), item.get("abbreviation") or ""]
                     add(kind, entity, *labels)
+                    add(kind, entity, item["key"], match=False)  # keys name, texts do not use
         for section, kind in _SECTIONS.items():
             block = extra.get(section) or {}
             pairs = block.items() if isinstance(block, dict) else ((n, [n]) for n in block)

@@ -51,7 +51,10 @@ def read_document(path: Path) -> Document:
 
 # a sentence ends at . ! ? before a capital or an opening bracket; not after the abbreviations
 # trial reports use before a name or a number
-_ABBREVIATIONS = r"(?<!\bvs)(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\bFig)(?<!\bref)"
+_ABBREVIATIONS = (
+    r"(?<!\bvs)(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\bFig)(?<!\bref)(?<!\bInc)(?<!\bLtd)"
+    r"(?<!\bCorp)(?<!\bCo)(?<!\b[A-Z])"  # U.S. Food and Drug Administration, J. Smith
+)
 _STOP = re.compile(rf"{_ABBREVIATIONS}[.!?](?=\s+[\"'(\[]?[A-Z0-9•*#-])\s+")
 # a blank line, or a new line opening a list item
 _BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[•*#|]|\d+\.\s))|\n(?=[ \t]*[A-Z\[])")
