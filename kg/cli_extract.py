@@ -15,7 +15,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "extract",
         help="draft evidence records from plain-text documents, for a curator to review",
-        description="Read documents (plain text in any common encoding) and write one draft "
+        description="Read documents (plain text in any common encoding; a PubMed XML file "
+        "stands for its abstracts, each written as a text beside the drafts) and write one draft "
         "record file per document into --out, in the format of kg/data/records: every record "
         "with its spans, the rule that found it, a confidence and `review: draft`. `kg build "
         "--sources OUT --documents DOCS` builds them. With --score GOLD_DIR, print precision, "
@@ -36,6 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _extract(args: argparse.Namespace) -> int:
     from kg.extract import extract_file
     from kg.extract.drafts import write_drafts
+    from kg.extract.pubmed import abstract_texts, is_pubmed_xml
     from kg.extract.text import sections
 
     if args.out is None and args.score is None:
@@ -43,7 +45,17 @@ def _extract(args: argparse.Namespace) -> int:
         return 2
     out = args.out or Path(tempfile.mkdtemp(prefix="kg-extract-"))
     written = []
-    for path in args.documents:
+    documents: list[Path] = []
+    for path in args.documents:  # a PubMed XML file stands for the texts of its abstracts
+        if is_pubmed_xml(path):
+            texts, warnings = abstract_texts(path, out)
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            print(f"{path}: {len(texts)} PubMed abstracts written to {out} (the drafts' documents)")
+            documents += texts
+        else:
+            documents.append(path)
+    for path in documents:
         drafts = extract_file(path)
         for warning in drafts.document.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -55,7 +67,7 @@ def _extract(args: argparse.Namespace) -> int:
         return 0
     from kg.extract.score import score_files
 
-    score = score_files(args.score, written, {p.name: p for p in args.documents})
+    score = score_files(args.score, written, {p.name: p for p in documents})
     print("# Records per type\n")
     print(score.table())
     print("\n# Fields (records aligned on what they are about)\n")

@@ -114,3 +114,21 @@ def test_the_command_writes_drafts_that_check(
     (written,) = tmp_path.glob("*.yaml")
     # kg check reads each span against the document's text, as kg build --documents does
     assert main(["check", str(written), "--documents", str(MADE_UP.parent)]) == 0
+
+
+def test_pubmed_xml_abstracts_are_read(tmp_path: Path) -> None:
+    xml = MADE_UP.with_name("made-up-pubmed.xml")
+    assert main(["extract", str(xml), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "pubmed-99999999.txt").is_file()  # the text the spans point into
+    data = yaml.safe_load((tmp_path / "pubmed-99999999.draft.yaml").read_text(encoding="utf-8"))
+    assert data["document"]["identifiers"] == ["pubmed:99999999", "doi:10.9999/madeup.2020.1"]
+    outcomes = [r for r in data["records"] if r["type"] == "outcome"]
+    assert {(r["statistic"], r.get("arm"), r["value"]) for r in outcomes} == {
+        ("median", "regorafenib", "4.0"),
+        ("median", "placebo", "1.0"),
+        ("hazard-ratio", "regorafenib", "0.40"),
+    }
+    assert (
+        main(["check", str(tmp_path / "pubmed-99999999.draft.yaml"), "--documents", str(tmp_path)])
+        == 0
+    )
