@@ -52,8 +52,8 @@ _CONTRAST = re.compile(r"\bvs\.?\b|\bversus\b|\bcompared\b|\bwhile\b|\bwhereas\b
 
 
 def _direct(text: str, value: Number, arms: list[tuple[Arm, int, int]], limit: int) -> Arm | None:
-    """The arm named right after a value ("81% ... in the sorafenib group"), unless it opens a
-    list of arms ("in the lenvatinib and sorafenib arms, respectively")."""
+    """The arm named right after a value ("41% ... in the study-drug group"), unless it opens a
+    list of arms ("in the X and Y arms, respectively")."""
     for i, (arm, start, end) in enumerate(arms):
         if value.end <= start < limit:
             between = text[value.end : start]
@@ -92,7 +92,7 @@ def assign_arms(
     An arm named right after a value is its arm. With "respectively", the values left are
     paired in order with the arms the sentence lists after them (or, failing that, before
     them), when the counts agree. Otherwise an arm named just before a value within a short
-    clause is its arm ("with sorafenib were 22%")."""
+    clause is its arm ("with drug X were 31%")."""
     found: list[Arm | None] = []
     for i, value in enumerate(values):
         limit = values[i + 1].start if i + 1 < len(values) else sentence.end
@@ -168,7 +168,7 @@ _TIME = re.compile(
 
 def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | bool | None:
     """The landmark time last named before ``at`` ("2-year", "at 12 months") and its unit;
-    False when it is one of a list ("12 and 24 months": which one is unsure)."""
+    False when it is one of a list ("6 and 18 months": which one is unsure)."""
     last = None
     for match in _TIME.finditer(text, start, at):
         last = match
@@ -183,7 +183,7 @@ def time_point_before(text: str, start: int, at: int) -> tuple[Number, str] | bo
 
 def _closed(text: str, start: int, at: int) -> bool:
     """Whether a bracket open at ``start`` closes before ``at``: a name inside brackets that
-    close before a value is an aside ("(16 patients [1 with a complete response])"), not what
+    close before a value is an aside ("(9 patients [2 with a complete response])"), not what
     the value is of."""
     if start >= at:
         return False

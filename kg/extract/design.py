@@ -328,12 +328,12 @@ def _single_arm(sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Stu
 
 
 _UNIT = r"(?P<unit>mg/m2|mg/m²|mg/kg|mg|g)(?P<per_day>/d(?:ay)?\b)?"
-# "sorafenib 400 mg", "sorafenib (400-mg tablet", "sorafenib at a dose of 400 mg"
+# "drug X 250 mg", "drug X (250-mg tablet", "drug X at a dose of 250 mg"
 _DOSE_AFTER = re.compile(
     rf"[\s,(]*(?:(?:at|in)\s+(?:a\s+)?(?:\w+\s+)?doses?\s+of\s+)?(?P<dose>{NUMBER})\s*[-‐]?\s*{_UNIT}",
     re.I,
 )
-# "400 mg of sorafenib", "150 mg dabrafenib"
+# "250 mg of drug X", "75 mg drug Y"
 _DOSE_BEFORE = re.compile(rf"(?P<dose>{NUMBER})\s*[-‐]?\s*{_UNIT}\s+(?:of\s+)?$", re.I)
 _FREQ_WORDS = re.compile(
     r"\b(?:once daily|twice daily|twice a day|once a day|daily|bid|b\.i\.d\.|qd|weekly"
@@ -346,7 +346,7 @@ _ROUTE_WORDS = re.compile(
 
 
 def _dose_near(text: str, drug: Mention, sentence: Segment) -> dict[str, Any] | None:
-    """The dose written right after a drug name (or right before it: "400 mg of X"), with the
+    """The dose written right after a drug name (or right before it: "250 mg of X"), with the
     frequency and route written in the few words after the dose."""
     match = _DOSE_AFTER.match(text, drug.end, sentence.end)
     if match is None:
@@ -450,7 +450,7 @@ _ARM_N = re.compile(r"[(,;]\s*[nN]\s*=\s*(?P<n>\d+)\s*[);]")
 
 
 def _arm_n(text: str, sentence: Segment, drafts: DraftSet, study: Study, lex: Lexicon) -> None:
-    """Per-arm counts written after the arm: "sorafenib 400 mg (n = 207)", "(placebo, n=105)"."""
+    """Per-arm counts written after the arm: "drug X 250 mg (n = 143)", "(placebo, n=71)"."""
     names = [
         (m.end, study.arm_of_drug(m.entity.key))
         for m in lex.mentions("drug", text, sentence.start, sentence.end)

@@ -134,7 +134,7 @@ class Lexicon:
         return lexicon
 
     def find(self, kind: str, name: str) -> Entity | None:
-        """The entity of a name (or of its singular: "other toxicities"), or None."""
+        """The entity of a name (or of its singular: "renal toxicities"), or None."""
         folded = _fold(name)
         for form in (folded, re.sub(r"ies$", "y", folded), re.sub(r"(?<=[^s])s$", "", folded)):
             if form in self.names[kind]:

@@ -22,8 +22,8 @@ __all__ = [
     "read_tail",
 ]
 
-# a number as written: 10.8, 4,1 (decimal comma), −26 (unicode minus), .04; not part of a word,
-# an identifier (NCT02066181) or a longer number
+# a number as written: 12.7, 3,6 (decimal comma), −18 (unicode minus), .03; not part of a word,
+# an identifier (NCT01234567) or a longer number
 NUMBER = r"(?<![\w.,/])(?:[-−–](?=\d))?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?![\w]|[.,]\d)"
 _NUM = re.compile(NUMBER)
 _OPEN = r"(?:not\s+reached|not\s+estimable|not\s+evaluable|NR|NE|NA)"
@@ -79,8 +79,8 @@ _B = r"[\[(]?\s*"
 _E = r"\s*[\])]?"
 _LEVEL = r"(?P<level>\d{2}(?:[.,]\d+)?)\s*%"
 _CI_WORD = r"(?:confidence\s+interval|CI|C\.I\.|CrI|IC)"
-# "95% CI, 0.05 to 0.31", "95% confidence interval [CI], 69 to 96", "95%CI 10-NA", "IC 95%
-# [3,2-4,8]", "95% CI: 0.50, 0.79", "( 95% 17-NA )"
+# "95% CI, 0.21 to 0.47", "95% confidence interval [CI], 58 to 83", "95%CI 14-NA", "IC 95%
+# [2,7-5,1]", "95% CI: 0.61, 0.88", "( 95% 22-NA )"
 _CI = re.compile(
     rf"(?:{_LEVEL}\s*(?:{_CI_WORD})?(?:\s*\[CI\])?|{_CI_WORD}\s*{_LEVEL.replace('level', 'level2')}"
     rf"|{_CI_WORD})\s*[:,=]?\s*{_B}"
@@ -180,6 +180,6 @@ def percents(text: str, start: int, end: int) -> list[Number]:
 
 
 def count_of(text: str, start: int, end: int) -> tuple[Number, Number] | None:
-    """The first "16 of 50" or "16/50" in ``text[start:end]``."""
+    """The first "12 of 40" or "12/40" in ``text[start:end]``."""
     match = _COUNT.search(text, start, end)
     return (_n(match, "count"), _n(match, "den")) if match else None  # type: ignore[return-value]

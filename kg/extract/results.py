@@ -47,8 +47,8 @@ _RELATION = re.compile(
     r"|(?P<approx>~|approximately|about|around|nearly|almost|roughly)\s*$",
     re.I,
 )
-# the count written before a percentage: "208 (75%)", "47 of 48 patients (98%)", "(62 patients,
-# 58%)", "(55, 52%)"
+# the count written before a percentage: "131 (64%)", "39 of 41 patients (95%)", "(70 patients,
+# 35%)", "(44, 21%)"
 _COUNTED = re.compile(
     r"(?<![\d.,])(?P<n>\d+)(?:\s+of\s+(?P<of>\d+))?\s*(?:patients?|participants?)?\s*[(,]\s*$"
 )
@@ -94,7 +94,7 @@ def _ci_fields(tail: Tail) -> tuple[dict[str, Any], list[Number]]:
 
 def _value(raw: str, text: str = "", at: int = 0) -> str:
     """A value as a record states it: a decimal point, and the relation the words before it
-    give ("less than 1" is <1, "nearly 42" is ~42)."""
+    give ("less than 2" is <2, "nearly 37" is ~37)."""
     value = raw.replace("−", "-").replace("–", "-").replace(",", ".")
     match = _RELATION.search(text[max(0, at - 20) : at]) if text else None
     if match:
@@ -383,8 +383,8 @@ def _adverse_events(
         drafts.add(Draft(record, [(sentence.start, sentence.end)], rule, 0.7, [value, *extra]))
 
 
-# what may stand between a term and its percentage: "rash (73%)", "rash: 12%", "rash
-# occurred in 4%", "rash was reported in 12%"
+# what may stand between a term and its percentage: "rash (31%)", "rash: 12%", "rash
+# occurred in 6%", "rash was reported in 12%"
 _TERM_TO_VALUE = (
     r"\s*(?:[(:\[]\s*)?(?:(?:was|were)\s+)?(?:observed|reported|occurred|seen|noted)?\s*(?:in\s+)?"
     r"(?:\d+(?:\s+of\s+\d+)?\s*(?:patients?|participants?)?\s*[(,]\s*)?"
@@ -392,8 +392,8 @@ _TERM_TO_VALUE = (
 
 
 def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int) -> Mention | None:
-    """The term right before a percentage ("rash (73%)", "diarrhea 25%") or right after it
-    ("25% patients had diarrhea", "9% stomatitis")."""
+    """The term right before a percentage ("rash (31%)", "diarrhea 18%") or right after it
+    ("18% patients had diarrhea", "7% mucositis")."""
     for term in reversed(terms):
         if previous_end <= term.end <= value.start:
             between = text[term.end : value.start]
