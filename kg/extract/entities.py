@@ -68,7 +68,8 @@ def _pattern(names: list[str], *, ignore_case: bool) -> re.Pattern[str] | None:
         words = [re.escape(w) for w in re.split(r"[\s\-‐–_]+", name.strip()) if w]
         parts.append(r"[\s\-‐–]*".join(words))
     flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<![\w\-])(?:{'|'.join(parts)})(?![\w]|-\w)", flags)
+    plural = "s?" if ignore_case else ""  # "dose interruptions" names "dose interruption"
+    return re.compile(rf"(?<![\w\-])(?:{'|'.join(parts)}){plural}(?![\w]|-\w)", flags)
 
 
 def _abbreviation(name: str) -> bool:

@@ -23,6 +23,17 @@ __all__ = ["draft_results"]
 
 _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-response"}
 _TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
+# shares of patients with an event of treatment (not an efficacy rate): a proportion
+_PROPORTION_ENDPOINTS = {
+    "dose-interruption",
+    "dose-reduction",
+    "dose-interruption-or-reduction",
+    "discontinuation-due-to-ae",
+    "full-dose",
+    "still-on-treatment",
+}
+# "(12 of 40)" within the clause after a percentage and its arm
+_LATER_COUNT = re.compile(r"[^%;]{0,60}?\(\s*(?P<n>\d+)\s+of\s+(?P<of>\d+)\s*\)")
 _DURATION = re.compile(rf"(?P<v>{NUMBER})\s*(?P<unit>months?|mo|years?|weeks?)\b", re.I)
 _PAIR = re.compile(
     rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with|and)\s*(?P<b>{NUMBER})\s*"
@@ -237,7 +248,7 @@ def _rates(
         timed = time_point_before(text, max(sentence.start, endpoint.start - 30), value.start)
         if timed is False or (key in _TIMED_ENDPOINTS and timed is None):
             continue
-        if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS:
+        if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS | _PROPORTION_ENDPOINTS:
             continue
         before = text[max(sentence.start, value.start - 20) : value.start].lower()
         if re.search(
@@ -260,7 +271,7 @@ def _rates(
             "type": "outcome",
             "study": study.id,
             "endpoint": drafts.name(endpoint.entity),
-            "statistic": "rate",
+            "statistic": "proportion" if key in _PROPORTION_ENDPOINTS else "rate",
             "value": _value(value.text, text, value.start),
             "unit": "percent",
         }
@@ -284,11 +295,45 @@ def _rates(
                 int(tail.denominator.text),
             )
             numbers += [tail.count, tail.denominator]
+        else:
+            counted = _count_near(
+                text, value, sentence, values[i + 1].start if i + 1 < len(values) else sentence.end
+            )
+            if counted is not None:
+                record["count"] = int(counted[0].text)
+                numbers.append(counted[0])
+                if counted[1] is not None:
+                    record["denominator"] = int(counted[1].text)
+                    numbers.append(counted[1])
         record |= fields
         used.add(value.start)
         drafts.add(
             Draft(record, [(sentence.start, sentence.end)], "rate-percent", 0.75, [value, *numbers])
         )
+
+
+def _count_near(
+    text: str, value: Number, sentence: Segment, limit: int
+) -> tuple[Number, Number | None] | None:
+    """The count (and denominator) of a percentage written before it ("11 of 40 patients
+    (28%)") or in brackets later in its clause ("27% of the patients in the X group (11 of
+    41)")."""
+    window = max(sentence.start, value.start - 40)
+    before = _COUNTED.search(text[window : value.start])
+    if before is not None:
+        n = Number(before["n"], window + before.start("n"), window + before.end("n"))
+        if not before["of"]:
+            return n, None
+        of = Number(before["of"], window + before.start("of"), window + before.end("of"))
+    else:
+        later = _LATER_COUNT.match(text, value.end, min(limit, sentence.end))
+        if later is None:
+            return None
+        n = Number(later["n"], later.start("n"), later.end("n"))
+        of = Number(later["of"], later.start("of"), later.end("of"))
+    if int(n.text) > int(of.text):
+        return None
+    return n, of
 
 
 def _grade(text: str, start: int, at: int) -> str | None:
