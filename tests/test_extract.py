@@ -132,3 +132,44 @@ def test_pubmed_xml_abstracts_are_read(tmp_path: Path) -> None:
         main(["check", str(tmp_path / "pubmed-99999999.draft.yaml"), "--documents", str(tmp_path)])
         == 0
     )
+
+
+def _draft_text(tmp_path: Path, text: str) -> list[dict[str, Any]]:
+    path = tmp_path / "doc.txt"
+    path.write_text(text, encoding="utf-8")
+    return [d.record for d in extract_file(path).drafts]
+
+
+DESIGN = (
+    "In this randomized, double-blind phase 3 trial, we randomly assigned 240 patients to "
+    "receive cabozantinib 60 mg once daily or placebo.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # arms named before a "versus" pair
+            "Overall survival was longer with cabozantinib than with placebo: 11.3 months "
+            "versus 6.9 months.",
+            {("os", "cabozantinib", "11.3"), ("os", "placebo", "6.9")},
+        ),
+        (  # a list closed by "respectively"
+            "The median PFS was 5.2 and 1.9 months in the cabozantinib and placebo groups, "
+            "respectively.",
+            {("pfs", "cabozantinib", "5.2"), ("pfs", "placebo", "1.9")},
+        ),
+        (  # a list of time points: which value is which is unsure, nothing is drafted
+            "At 6 and 12 months, the PFS rates were 61% and 40% in the cabozantinib group.",
+            set(),
+        ),
+        (  # whose median? the sentence does not say
+            "The median overall survival was 10.1 months.",
+            set(),
+        ),
+    ],
+)
+def test_arm_assignment(tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {(r["endpoint"], r.get("arm"), r["value"]) for r in records if r["type"] == "outcome"}
+    assert found == expected

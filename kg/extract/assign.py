@@ -111,6 +111,16 @@ def assign_arms(
                         found[i] = arm
                     break
         return found
+    named = _distinct(arms)
+    for i in range(len(values) - 1):  # "A versus B" in a sentence naming the two arms in order
+        a, b = values[i], values[i + 1]
+        joined = re.fullmatch(
+            r"\s*(?:%|percent|months?|weeks?|years?)?\s*(?:vs\.?|versus|compared\s+with)\s*",
+            text[a.end : b.start],
+            re.I,
+        )
+        if joined and found[i] is None and found[i + 1] is None and len(named) == 2:
+            found[i], found[i + 1] = named
     previous = sentence.start
     for i, value in enumerate(values):
         if found[i] is None:

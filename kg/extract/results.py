@@ -23,6 +23,8 @@ __all__ = ["draft_results"]
 
 _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-response"}
 _TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
+# an endpoint stated to be a duration: "PFS was", "overall survival of", "survival: "
+_STATED = re.compile(r"\b(?:was|were|of)\b|:")
 # shares of patients with an event of treatment (not an efficacy rate): a proportion
 _PROPORTION_ENDPOINTS = {
     "dose-interruption",
@@ -168,7 +170,10 @@ def _medians(
     used: set[int],
 ) -> None:
     lower = sentence.text.lower()
-    if "median" not in lower:
+    implied = "median" not in lower  # "PFS was 7.1 vs 4.0 months": a time to event is a median
+    if implied and not re.search(
+        r"surviv|progression|\bPFS\b|\bOS\b|\bDFS\b|\bTTP\b", sentence.text
+    ):
         return
     found: list[tuple[Number, str]] = []
     for match in _PAIR.finditer(text, sentence.start, sentence.end):
@@ -182,9 +187,11 @@ def _medians(
     found.sort(key=lambda item: item.__getitem__(0).start)
     assigned = _arms_of(text, sentence, [n for n, _ in found], arms, study)
     medians = [sentence.start + m.start() for m in re.finditer("median", lower)]
+    if implied:
+        medians = [sentence.start]
     for i, (value, unit) in enumerate(found):
         median_at = max((m for m in medians if m < value.start), default=None)
-        if median_at is None or re.search(r"[;:]", text[median_at : value.start]):
+        if median_at is None or (not implied and re.search(r"[;:]", text[median_at : value.start])):
             continue
         if value.start in used or "-" in text[value.end : value.end + 1]:
             continue
@@ -198,6 +205,10 @@ def _medians(
         if endpoint is None:
             continue
         key = endpoint.entity.key
+        if implied and (
+            key not in _TIMED_ENDPOINTS or not _STATED.search(text, endpoint.end, value.start)
+        ):
+            continue
         arm = assigned[i]
         if key == "follow-up":
             arm = None
@@ -216,7 +227,7 @@ def _medians(
             "study": study.id,
             "endpoint": drafts.name(endpoint.entity),
             "statistic": "median",
-            "value": _value(value.text).replace(",", "."),
+            "value": _value(value.text, text, value.start),
             "unit": _unit(unit),
         }
         if arm is not None:
@@ -224,7 +235,11 @@ def _medians(
         record |= fields
         drafts.add(
             Draft(
-                record, [(sentence.start, sentence.end)], "median-duration", 0.8, [value, *values]
+                record,
+                [(sentence.start, sentence.end)],
+                "duration-of-time-to-event" if implied else "median-duration",
+                0.6 if implied else 0.8,
+                [value, *values],
             )
         )
 
