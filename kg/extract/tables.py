@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from kg.extract.design import Arm, Study
 from kg.extract.drafts import Draft, DraftSet
@@ -160,12 +161,52 @@ def _table(text: str, start: int, end: int, lex: Lexicon, drafts: DraftSet, stud
             continue
         seen_row = True
         if not _AE_TITLE.search(title + header):
+            _subgroup_row(text, line_start, line, row, header, lex, drafts, study)
             continue
         label, cells, _ = row
         term = lex.find("ae_term", label)
         if term is None:
             continue
         _row(line_start, line, term, cells, grades, groups, drafts, study)
+
+
+_TOTAL = re.compile(r"\b[nN]\s*=\s*(?P<n>\d+)")
+
+
+def population_of(study: Study, text: str) -> str:
+    """What a registry's counts count: treatment lines when it says its analyses count them."""
+    lines = study.registry and re.search(r"treatment\s+lines|lines\s+of\s+treatment", text, re.I)
+    return "treatment-lines" if lines else "enrolled"
+
+
+def _subgroup_row(text, line_start, line, row, header, lex, drafts, study) -> None:  # type: ignore[no-untyped-def]
+    """A row "DISEASE (%) n (pct)" of a characteristics table: the patients with that disease,
+    out of the N the header gives."""
+    label, cells, _ = row
+    disease = lex.find("disease", re.sub(r"\(%\)|\*+", "", label).strip())
+    if disease is None or len(cells) != 1 or cells[0][0] is None:
+        return
+    n, pct = cells[0]
+    record = {
+        "type": "participants",
+        "study": study.id,
+        "condition": drafts.name(disease),
+        "population": population_of(study, text),
+        "n": int(n.text),
+        "percent": pct.text.replace(",", "."),
+    }
+    values = [Number(x.text, line_start + x.start, line_start + x.end) for x in (n, pct)]
+    spans = [(line_start, line_start + len(line))]
+    total = _TOTAL.search(header)
+    if total is not None:  # the header's N: find it in the text to pin it to its span
+        at = text.rfind(total.group(), 0, line_start)
+        if at >= 0 and int(total["n"]) >= int(n.text):
+            record["denominator"] = int(total["n"])
+            spans.append((at, at + len(total.group())))
+            values.append(
+                Number(total["n"], at + total.start("n") - total.start(), at + len(total.group()))
+            )
+    drafts.add(Draft(record, spans, "table-subgroup-n-percent", 0.6, values))
 
 
 def _row(line_start, line, term, cells, grades, groups, drafts: DraftSet, study: Study) -> None:  # type: ignore[no-untyped-def]
@@ -315,6 +356,21 @@ def _cohort_results(text, start, line, drug, disease, cells, lex, drafts, study,
     n = next((v for c, v in cells.items() if c.lower() == "n"), None)
     if n is None or not n.text.isdigit():
         return
+    share = cells.get("%")
+    count: dict[str, Any] = {
+        "type": "participants",
+        "study": study.id,
+        "arm": arm_id,
+        "population": population_of(study, text),
+        "n": int(n.text),
+    }
+    first = re.search(NUMBER, line)
+    row_total = Number(first.group(), start + first.start(), start + first.end()) if first else None
+    numbers = [n]
+    if share is not None and row_total is not None and int(row_total.text) >= int(n.text):
+        count |= {"denominator": int(row_total.text), "percent": share.text.replace(",", ".")}
+        numbers += [share, row_total]
+    drafts.add(Draft(count, span, "table-drug-group-n", 0.6, numbers))
     for column, cell in cells.items():
         name = column.split("(")[0].strip().upper()
         if name in _RESULT_COLUMNS and cell.text.isdigit():
