@@ -24,10 +24,11 @@ def extract_document(document: Document) -> DraftSet:
     lex = lexicon()
     sents = list(sentences(text))
     study = draft_design(text, sents, lex, drafts)
-    from kg.extract.tables import draft_result_tables, draft_tables
+    from kg.extract.tables import draft_drug_rows, draft_result_tables, draft_tables
 
     draft_tables(text, lex, drafts, study)  # first: a table's groups are arms results name
     draft_result_tables(text, lex, drafts, study)
+    draft_drug_rows(text, lex, drafts, study)
     draft_results(text, sents, lex, drafts, study)
     from kg.extract.statements import draft_statements, merge_approvals
 

@@ -7,6 +7,7 @@ name has a drug stem (-tinib, -mab ...) becomes a new entity, flagged for review
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -142,6 +143,15 @@ class Lexicon:
                 return self.names[kind][form]
         return None
 
+    def _close_drug(self, name: str) -> Entity | None:
+        """A known drug a misspelt name stands for ("suntinib"): one close spelling only."""
+        folded = _fold(name)
+        if len(folded) < 7:
+            return None
+        close = difflib.get_close_matches(folded, list(self.names["drug"]), n=2, cutoff=0.88)
+        entities = {self.names["drug"][c] for c in close}
+        return entities.pop() if len(entities) == 1 else None
+
     def mentions(
         self, kind: str, text: str, start: int = 0, end: int | None = None
     ) -> list[Mention]:
@@ -161,7 +171,9 @@ class Lexicon:
         if kind == "drug":
             for match in _DRUG_STEM.finditer(text, start, end):
                 if self.find("drug", match.group()) is None:
-                    entity = Entity("drug", slug(match.group()), match.group().lower(), new=True)
+                    entity = self._close_drug(match.group()) or Entity(
+                        "drug", slug(match.group()), match.group().lower(), new=True
+                    )
                     found.append(Mention(entity, match.start(), match.end(), match.group()))
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []

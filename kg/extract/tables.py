@@ -18,7 +18,7 @@ from kg.extract.entities import Lexicon
 from kg.extract.patterns import NUMBER, Number
 from kg.normalize import slug
 
-__all__ = ["draft_tables", "row_cells"]
+__all__ = ["draft_drug_rows", "draft_result_tables", "draft_tables", "population_of", "row_cells"]
 
 _TITLE = re.compile(r"^\s*Table\s+\d+\b.*$", re.M)
 _CELL = re.compile(rf"(?P<n>{NUMBER})\s*\(\s*(?P<pct>{NUMBER})\s*%?\s*\)|(?P<dash>[─—–-])(?=\s|$)")
@@ -339,20 +339,8 @@ def _result_row(
 
 
 def _cohort_results(text, start, line, drug, disease, cells, lex, drafts, study, unit) -> None:  # type: ignore[no-untyped-def]
-    drug_key = drafts.name(drug.entity)
-    disease_key = drafts.name(disease)
-    arm_id = f"{slug(drug_key)}--{slug(disease_key)}"
     span = [(start, start + len(line))]
-    record = {
-        "type": "arm",
-        "study": study.id,
-        "id": arm_id,
-        "label": f"{drug.entity.label} | {disease.label}",
-        "role": "cohort",
-        "regimen": {"drugs": [drug_key]},
-        "condition": disease_key,
-    }
-    drafts.add(Draft(record, span, "table-drug-group-cohort", 0.6))
+    arm_id = _cohort(drafts, study, [drug.entity], disease, span)
     n = next((v for c, v in cells.items() if c.lower() == "n"), None)
     if n is None or not n.text.isdigit():
         return
@@ -402,3 +390,61 @@ def _cohort_results(text, start, line, drug, disease, cells, lex, drafts, study,
                 "denominator": int(n.text),
             }
             drafts.add(Draft(record, span, "table-drug-group-rate", 0.7, [cell, n]))
+
+
+def _cohort(drafts: DraftSet, study: Study, drugs: list[Any], disease: Any, span: list) -> str:
+    """The registry cohort of some drugs within one disease (drafted once, wherever named)."""
+    keys = sorted({drafts.name(d) for d in drugs})
+    disease_key = drafts.name(disease)
+    arm_id = f"{slug('-plus-'.join(keys))}--{slug(disease_key)}"
+    label = " + ".join(d.label for d in drugs)
+    record = {
+        "type": "arm", "study": study.id, "id": arm_id, "label": f"{label} | {disease.label}",
+        "role": "cohort", "regimen": {"drugs": keys}, "condition": disease_key,
+    }  # fmt: skip
+    drafts.add(Draft(record, span, "table-cohort", 0.6))
+    return arm_id
+
+
+# a group of a drug-led row: "DISEASE n (pct)"
+_DISEASE_GROUP = re.compile(
+    rf"(?P<name>[A-Za-z][A-Za-z /-]*?)\s+(?P<n>\d+)\s*\(\s*(?P<pct>{NUMBER})\s*\)"
+)
+
+
+def draft_drug_rows(text: str, lex: Lexicon, drafts: DraftSet, study: Study) -> None:
+    """Rows led by a drug (or combination) and its total n, then groups "DISEASE n (pct)": the
+    patients of each disease among the drug's (a registry's drug-by-histotype table)."""
+    if not study.registry:
+        return
+    population = population_of(study, text)
+    for title in _TITLE.finditer(text):
+        end = min(len(text), title.end() + 20000)
+        nxt = _TITLE.search(text, title.end(), end)
+        for match in re.finditer(r"[^\n]+", text[title.end() : nxt.start() if nxt else end]):
+            start = title.end() + match.start()
+            line = match.group()
+            first = re.search(rf"(?<!\()(?:{NUMBER})(?!\))", line)  # not a footnote mark "(1)"
+            if first is None:
+                continue
+            label = re.sub(r"\(\d+\)|\balone\b", "", line[: first.start()]).strip()
+            drugs = [m.entity for m in lex.mentions("drug", label)]
+            if not drugs or re.sub(r"[-+/\s]|\band\b", "", label.lower()) != "".join(
+                m.text.lower() for m in lex.mentions("drug", label)
+            ):
+                continue
+            total = Number(first.group(), start + first.start(), start + first.end())
+            for group in _DISEASE_GROUP.finditer(line, first.end()):
+                disease = lex.find("disease", group["name"].strip())
+                if disease is None or int(group["n"]) > int(total.text):
+                    continue
+                span = [(start, start + len(line))]
+                arm_id = _cohort(drafts, study, drugs, disease, span)
+                n = Number(group["n"], start + group.start("n"), start + group.end("n"))
+                pct = Number(group["pct"], start + group.start("pct"), start + group.end("pct"))
+                record = {
+                    "type": "participants", "study": study.id, "arm": arm_id,
+                    "population": population, "n": int(n.text), "denominator": int(total.text),
+                    "percent": pct.text.replace(",", "."),
+                }  # fmt: skip
+                drafts.add(Draft(record, span, "table-drug-row-groups", 0.6, [n, pct, total]))
