@@ -279,7 +279,7 @@ def _arms(sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study) ->
             word = control[1].lower()
             ctl = Arm(id=slug(word), label=word.capitalize(), role="control")
             ctl.placebo, ctl.observation = word == "placebo", word != "placebo"
-            reg = {"placebo": True} if ctl.placebo else {"observation": True}
+            reg: dict[str, Any] = {"placebo": True} if ctl.placebo else {"observation": True}
         else:
             other = next(m for m in drugs if m.entity.key != first.entity.key)
             okey = drafts.name(other.entity)

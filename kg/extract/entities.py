@@ -12,6 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -89,7 +90,7 @@ class Lexicon:
         self._cache: dict[tuple[str, int, int], list[Mention]] = {}
 
     @classmethod
-    def from_sources(cls, catalogues: list[dict[str, object]], extra: dict[str, object]) -> Lexicon:
+    def from_sources(cls, catalogues: list[dict[str, Any]], extra: dict[str, Any]) -> Lexicon:
         """The catalogue sections of record files, then the extra names (new keys flagged)."""
         names: dict[str, dict[str, Entity]] = {kind: {} for kind in KINDS}
         written: dict[str, list[str]] = {kind: [] for kind in KINDS}

@@ -184,7 +184,7 @@ def _medians(
     for match in _DURATION.finditer(text, sentence.start, sentence.end):
         if not any(n.start == match.start("v") for n, _ in found):
             found.append((Number(match["v"], match.start("v"), match.end("v")), match["unit"]))
-    found.sort(key=lambda item: item.__getitem__(0).start)
+    found.sort(key=lambda item: item[0].start)
     assigned = _arms_of(text, sentence, [n for n, _ in found], arms, study)
     medians = [sentence.start + m.start() for m in re.finditer("median", lower)]
     if implied:
@@ -218,9 +218,8 @@ def _medians(
         fields, values = _ci_fields(tail)
         if tail.dispersion is not None:
             fields["dispersion"] = tail.dispersion.kind
-            fields["dispersion_span"] = (
-                f"{tail.dispersion.low.text} to {tail.dispersion.high.text}".replace(",", ".")
-            )  # type: ignore[union-attr]
+            high = tail.dispersion.high.text if tail.dispersion.high else "NA"
+            fields["dispersion_span"] = f"{tail.dispersion.low.text} to {high}".replace(",", ".")
             values += [tail.dispersion.low, tail.dispersion.high]  # type: ignore[list-item]
         record: dict[str, Any] = {
             "type": "outcome",

@@ -146,7 +146,7 @@ def _arm_signatures(corpus: Corpus) -> dict[tuple[str, str], str]:
     """(study, arm id) to what the arm is: its drugs, placebo, observation, condition."""
     found = {}
     for item in corpus.records:
-        r = item.record
+        r: Any = item.record
         if getattr(r, "type", None) == "arm":
             parts = sorted(r.regimen.drugs) + (["placebo"] if r.regimen.placebo else [])
             parts += ["observation"] if r.regimen.observation else []
@@ -167,7 +167,7 @@ def _dec(value: Any) -> Any:
 
 
 def _fields(item: Loaded, arms: dict[tuple[str, str], str]) -> Fields | None:
-    r = item.record
+    r: Any = item.record
     kind = getattr(r, "type", None)
     if kind not in TYPES:
         return None

@@ -51,7 +51,7 @@ def row_cells(line: str) -> tuple[str, list[tuple[Number | None, Number | None]]
     tail = line[first:]
     if re.sub(_CELL, "", tail).strip(" \t"):
         return None  # words among the cells: not a simple row
-    found = []
+    found: list[tuple[Number | None, Number | None]] = []
     for cell in cells:
         if cell["dash"]:
             found.append((None, None))
@@ -224,7 +224,7 @@ def _row(line_start, line, term, cells, grades, groups, drafts: DraftSet, study:
                 continue
             shifted = lambda x: Number(x.text, line_start + x.start, line_start + x.end)  # noqa: E731
             n, pct = shifted(n), shifted(pct)
-            record = {"type": "adverse_event", "study": study.id}
+            record: dict[str, Any] = {"type": "adverse_event", "study": study.id}
             spans = [(line_start, line_start + len(line))]
             values = [n, pct]
             if group is not None:
