@@ -40,8 +40,10 @@ def arm_mentions(
         if arm is not None:
             found.append((arm, mention.start, mention.end))
     for arm in study.arms.values():
-        if arm.placebo or arm.observation:
-            word = "placebo" if arm.placebo else r"observation|control"
+        words = ["placebo"] if arm.placebo else ["observation"] if arm.observation else []
+        if arm.role == "control":  # "the control arm", "the control group"
+            words.append(r"control(?=\s+(?:arm|group))")
+        for word in words:
             for match in re.finditer(rf"\b(?:{word})\b", text[sentence.start : sentence.end], re.I):
                 found.append((arm, sentence.start + match.start(), sentence.start + match.end()))
     return sorted(found, key=lambda item: item[1])

@@ -236,7 +236,7 @@ def _arms(sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study) ->
     for sentence in sents[:400]:
         if not re.search(
             r"random\w*\s+(?:assigned|allocated)|were\s+randomi[sz]ed|randomi[sz]ed\s+\("
-            r"|to receive",
+            r"|to receive|\beither\b",
             sentence.text,
             re.I,
         ):
@@ -370,19 +370,53 @@ def _dose_near(text: str, drug: Mention, sentence: Segment) -> dict[str, Any] | 
     return found
 
 
-_ENROLLED = re.compile(
-    rf"(?:(?P<verb1>randomly\s+assigned|randomi[sz]ed|enrolled|included|registered|recruited)\s+(?:a\s+total\s+of\s+)?(?P<n1>{NUMBER})\s+(?:patients|participants|subjects|adults|children|women|men)"
-    rf"|(?P<n2>{NUMBER})\s+(?:patients|participants|subjects)\s+(?:\w+\s+){{0,6}}?(?:were|had\s+been)\s+(?P<verb2>randomly\s+assigned|randomi[sz]ed|enrolled|included|registered))",
+_WORD_NUMBER = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four"
+    r"|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen)"
+)
+_COUNT = rf"(?P<n>{NUMBER}|(?<![\w-]){_WORD_NUMBER}(?![\w-]))"
+_WHO = r"(?:patients|participants|subjects|adults|children|women|men)"
+# "randomly assigned 240 patients", "enrolling 120 patients", "conducted in 954 patients",
+# "Safety was assessed in 210 patients"
+_COUNT_AFTER = re.compile(
+    r"(?P<verb>randomly\s+assigned|randomi[sz]ed|enrolled|enrolling|included|including|registered"
+    r"|recruited|evaluated|conducted\s+in|assessed\s+in|analy[sz]ed\s+in)\s+(?:a\s+total\s+of\s+)?"
+    rf"{_COUNT}\s+{_WHO}",
     re.I,
 )
+# "240 patients were randomly assigned", "Forty patients were enrolled", "38 were evaluable"
+_COUNT_BEFORE = re.compile(
+    rf"{_COUNT}\s+(?:{_WHO}\s+)?(?:\w+\s+){{0,6}}?(?:were|had\s+been)\s+"
+    r"(?P<verb>randomly\s+assigned|randomi[sz]ed|enrolled|included|registered|evaluable)",
+    re.I,
+)
+
+
+def _count_value(raw: str) -> int | None:
+    """A count in digits or words ("forty-eight")."""
+    if raw.isdigit():
+        return int(raw)
+    from kg.normalize import numbers_in_text
+
+    found = numbers_in_text(raw)
+    return int(max(found)) if found else None
+
+
+def _population_of(verb: str, before: str, study: Study) -> str:
+    """What a count counts, from its verb and the words before it in the sentence."""
+    verb = verb.lower()
+    if "safety" in before.lower() or "at least one dose" in before.lower():
+        return "safety"
+    if verb == "evaluable" or "efficacy" in before.lower():
+        return "efficacy"
+    return "randomized" if verb.startswith("random") and study.randomized else "enrolled"
+
+
 _PER_ARM = re.compile(
     rf"(?<![:\d.,])(?P<n>{NUMBER})\s+(?:patients\s+)?(?:were\s+)?(?:randomly\s+assigned\s+)?(?:in|to)\s+(?:the\s+)?(?P<arm>[\w-]+)(?:\s+(?:group|arm))?",
     re.I,
 )
-
-
-def _population(verb: str) -> str:
-    return "randomized" if verb.lower().startswith("random") else "enrolled"
 
 
 def _participants(sents: list[Segment], drafts: DraftSet, study: Study, lex: Lexicon) -> None:
@@ -390,29 +424,27 @@ def _participants(sents: list[Segment], drafts: DraftSet, study: Study, lex: Lex
     for sentence in sents:
         if study.randomized and study.arms:
             _arm_n(text, sentence, drafts, study, lex)
-        for match in _ENROLLED.finditer(text, sentence.start, sentence.end):
-            n = match["n1"] or match["n2"]
-            after = text[match.end() : match.end() + 40]
-            if not n.isdigit() or re.match(r"\s*(?:to|in)\s+(?:the\s+)?\w+\s+(?:group|arm)", after):
-                continue
-            verb = match["verb1"] or match["verb2"]
-            population = _population(verb) if study.randomized else "enrolled"
-            record = {
-                "type": "participants",
-                "study": study.id,
-                "population": population,
-                "n": int(n),
-            }
-            number = Number(
-                n,
-                match.start("n1" if match["n1"] else "n2"),
-                match.end("n1" if match["n1"] else "n2"),
-            )
-            drafts.add(
-                Draft(
-                    record, [(sentence.start, sentence.end)], "participants-verb-n", 0.8, [number]
+        for pattern in (_COUNT_AFTER, _COUNT_BEFORE):
+            for match in pattern.finditer(text, sentence.start, sentence.end):
+                n = _count_value(match["n"])
+                after = text[match.end() : match.end() + 40]
+                if n is None or re.match(r"\s*(?:to|in)\s+(?:the\s+)?\w+\s+(?:group|arm)", after):
+                    continue
+                before = text[sentence.start : match.end()]
+                population = _population_of(match["verb"], before, study)
+                record = {
+                    "type": "participants", "study": study.id, "population": population, "n": n,
+                }  # fmt: skip
+                number = Number(match["n"], match.start("n"), match.end("n"))
+                drafts.add(
+                    Draft(
+                        record,
+                        [(sentence.start, sentence.end)],
+                        "participants-verb-n",
+                        0.75,
+                        [number],
+                    )
                 )
-            )
         if not study.arms or not re.search(r"random|assigned|enrolled", sentence.text, re.I):
             continue
         for match in _PER_ARM.finditer(text, sentence.start, sentence.end):

@@ -82,8 +82,8 @@ _CI_WORD = r"(?:confidence\s+interval|CI|C\.I\.|CrI|IC)"
 # "95% CI, 0.21 to 0.47", "95% confidence interval [CI], 58 to 83", "95%CI 14-NA", "IC 95%
 # [2,7-5,1]", "95% CI: 0.61, 0.88", "( 95% 22-NA )"
 _CI = re.compile(
-    rf"(?:{_LEVEL}\s*(?:{_CI_WORD})?(?:\s*\[CI\])?|{_CI_WORD}\s*{_LEVEL.replace('level', 'level2')}"
-    rf"|{_CI_WORD})\s*[:,=]?\s*{_B}"
+    rf"(?:{_LEVEL}\s*(?:{_CI_WORD})?(?:\s*[\[(]CI[\])])?"
+    rf"|{_CI_WORD}\s*{_LEVEL.replace('level', 'level2')}|{_CI_WORD})\s*[:,=]?\s*{_B}"
     rf"(?P<low>{NUMBER})%?{_DASH}(?:(?P<high>{NUMBER})%?|(?P<open>{_OPEN})){_E}",
     re.I,
 )
@@ -140,7 +140,7 @@ def read_tail(text: str, at: int, limit: int = 160) -> Tail:
 
 _HR = re.compile(
     rf"(?:hazard\s+ratio|\bHR)(?:\s+(?:for|of)\s+[^\d=;:()\[\]]{{1,60}}?)?\s*(?:\)\s*)?"
-    rf"(?:[,:=]|\bwas\b|\bof\b|\bwere\b)?\s*(?:\(\s*)?(?P<v>{NUMBER})(?!\s*%)",
+    rf"(?:[,:=]|\bwas\b|\bof\b|\bwere\b)?\s*(?:[\[(]HR[\])]\s*)?(?:\(\s*)?(?P<v>{NUMBER})(?!\s*%)",
     re.I,
 )
 
