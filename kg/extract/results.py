@@ -25,6 +25,7 @@ _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-res
 _TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
 # an endpoint stated to be a duration: "PFS was", "overall survival of", "survival: "
 _STATED = re.compile(r"\b(?:was|were|of)\b|:")
+_AT_TIME = re.compile(r"\s*(?:rate\s+)?at\s+(?P<n>\d+)\s*(?P<unit>week|month|year)s?\b", re.I)
 # shares of patients with an event of treatment (not an efficacy rate): a proportion
 _PROPORTION_ENDPOINTS = {
     "dose-interruption",
@@ -291,6 +292,11 @@ def _rates(
         }
         if arm is not None:
             record["arm"] = arm.id
+        later = _AT_TIME.match(text, endpoint.end, sentence.end)
+        if not timed and later is not None and endpoint.start > value.end:
+            # "29 patients (63%) had disease control at 16 weeks": the time after the endpoint
+            record["time_point"], record["time_unit"] = int(later["n"]), later["unit"].lower() + "s"
+            numbers.append(Number(later["n"], later.start("n"), later.end("n")))
         if timed and key in _TIMED_ENDPOINTS:
             number, unit = timed  # type: ignore[misc]
             if not number.text.isdigit():
