@@ -147,7 +147,9 @@ def endpoint_before(
     mentions = [
         m
         for m in lex.mentions("endpoint", text, sentence.start, sentence.end)
-        if m.entity.key not in _NOT_RESULT_ENDPOINTS and not _closed(text, m.end, at)
+        if m.entity.key not in _NOT_RESULT_ENDPOINTS
+        and not _closed(text, m.end, at)
+        and not re.search(r"\b(?:no|without|non)[\s-]+$", text[max(0, m.start - 9) : m.start], re.I)
     ]
     if value_end is not None:
         for m in mentions:
@@ -167,7 +169,7 @@ def endpoint_before(
 # disease control", "% of patients achieved an objective response"
 _VALUE_TO_ENDPOINT = (
     r"\s*(?:%|percent)?\s*\)?\s*(?:an?\s+)?(?:(?:of\s+)?(?:the\s+)?(?:patients|participants)\s+)?"
-    r"(?:(?:had|achieved|showed|with)\s+(?:an?\s+)?)?"
+    r"(?:in\s+the\s+[\w-]+\s+(?:group|arm)\s+)?(?:(?:had|achieved|showed|with)\s+(?:an?\s+)?)?\[?"
 )
 
 

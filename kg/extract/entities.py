@@ -70,7 +70,7 @@ def _pattern(names: list[str], *, ignore_case: bool) -> re.Pattern[str] | None:
         words = [re.escape(w) for w in re.split(r"[\s\-‐–_]+", name.strip()) if w]
         parts.append(r"[\s\-‐–]*".join(words))
     flags = re.IGNORECASE if ignore_case else 0
-    plural = "s?" if ignore_case else ""  # "dose interruptions" names "dose interruption"
+    plural = "s?"  # "dose interruptions" names "dose interruption", "GISTs" "GIST"
     return re.compile(rf"(?<![\w\-])(?:{'|'.join(parts)}){plural}(?![\w]|-\w)", flags)
 
 

@@ -18,6 +18,7 @@ from kg.extract.drafts import Draft, DraftSet
 from kg.extract.entities import Lexicon, Mention
 from kg.extract.patterns import NUMBER, Number, Tail, hazard_ratios, percents, read_tail
 from kg.extract.text import Segment
+from kg.normalize import numbers_in_text
 
 __all__ = ["draft_results"]
 
@@ -25,7 +26,19 @@ _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-res
 _TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
 # an endpoint stated to be a duration: "PFS was", "overall survival of", "survival: "
 _STATED = re.compile(r"\b(?:was|were|of)\b|:")
-_AT_TIME = re.compile(r"\s*(?:rate\s+)?at\s+(?P<n>\d+)\s*(?P<unit>week|month|year)s?\b", re.I)
+_AT_TIME = re.compile(
+    r"\s*%?\s*(?:rate\s+)?at\s+(?P<n>\d+|one|two|three|four|five|six|eight|nine|twelve)[\s-]*"
+    r"(?P<unit>week|month|year)s?\b",
+    re.I,
+)
+
+
+def _count_value_of(raw: str) -> int | None:
+    """A time point in digits or words ("two")."""
+    found = numbers_in_text(raw)
+    return int(max(found)) if found else None
+
+
 # shares of patients with an event of treatment (not an efficacy rate): a proportion
 _PROPORTION_ENDPOINTS = {
     "dose-interruption",
@@ -53,9 +66,20 @@ _GRADE = re.compile(
 # a study plan, or results of other studies the text cites: not this document's results
 _NOT_RESULTS = re.compile(
     r"\b(?:power|would\s+provide|to\s+detect|assum\w+|expected|sample\s+size|et\s+al|previous\w*"
-    r"|reported\s+by|retrospective)\b|\[\d+(?:[,–-]\d+)*\]",
+    r"|reported\s+by|retrospective)\b",
     re.I,
 )
+_CITATION = re.compile(r"\[\d+(?:[,–-]\d+)*\]")
+
+
+def _cites(text: str) -> bool:
+    """Whether a sentence cites references ("[12]", "[3,5-7]"), not an interval in brackets."""
+    return any(
+        not re.search(r"(?:CI|IC|%)\s*$", text[max(0, m.start() - 12) : m.start()])
+        for m in _CITATION.finditer(text)
+    )
+
+
 _RELATION = re.compile(
     r"(?P<lt><|less\s+than|fewer\s+than|under)\s*$|(?P<gt>>|more\s+than|over)\s*$"
     r"|(?P<approx>~|approximately|about|around|nearly|almost|roughly)\s*$",
@@ -122,6 +146,8 @@ def draft_results(
     """Outcome and adverse-event drafts from every sentence."""
     for sentence in sents:
         if not re.search(r"\d", sentence.text) or _NOT_RESULTS.search(sentence.text):
+            continue
+        if _cites(sentence.text):
             continue
         arms = arm_mentions(text, sentence, study, lex)
         used: set[int] = set()
@@ -268,8 +294,10 @@ def _rates(
         before = text[max(sentence.start, value.start - 20) : value.start].lower()
         if re.search(
             r"(?:lower|higher|reduction|decrease|increase)\s+(?:risk\s+)?(?:of\s+)?$", before
+        ) or re.search(
+            r"(?:superior|greater|higher|inferior)\s+(?:to|than)\s+$|exceeding\s+$", before
         ):
-            continue
+            continue  # a relative change or a threshold ("superior to 20%"), not a rate
         arm = assigned[i]
         if study.registry and lex.mentions("disease", text, sentence.start, value.start):
             continue  # a histotype subgroup of a registry cohort: whose rate is unsure
@@ -293,9 +321,14 @@ def _rates(
         if arm is not None:
             record["arm"] = arm.id
         later = _AT_TIME.match(text, endpoint.end, sentence.end)
-        if not timed and later is not None and endpoint.start > value.end:
+        if key not in _TIMED_ENDPOINTS and (later is None or endpoint.start < value.start):
+            # "the disease control rate at 2 months was 59%", "59% at two months"
+            later = _AT_TIME.match(text, value.end, sentence.end) or later
+            timed = None
+        if not timed and later is not None and _count_value_of(later["n"]) is not None:
             # "29 patients (63%) had disease control at 16 weeks": the time after the endpoint
-            record["time_point"], record["time_unit"] = int(later["n"]), later["unit"].lower() + "s"
+            record["time_point"] = _count_value_of(later["n"])
+            record["time_unit"] = later["unit"].lower() + "s"
             numbers.append(Number(later["n"], later.start("n"), later.end("n")))
         if timed and key in _TIMED_ENDPOINTS:
             number, unit = timed  # type: ignore[misc]
