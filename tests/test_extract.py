@@ -173,3 +173,26 @@ def test_arm_assignment(tmp_path: Path, sentence: str, expected: set[tuple[str, 
     records = _draft_text(tmp_path, DESIGN + sentence)
     found = {(r["endpoint"], r.get("arm"), r["value"]) for r in records if r["type"] == "outcome"}
     assert found == expected
+
+
+def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
+    """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
+    become flagged entities of the draft, and the draft checks."""
+    text = (
+        "In this single-arm, open-label phase 2 trial, patients received zortinib 80 mg orally "
+        "once daily. Zortinib inhibits FGFR and RET kinases. The most common adverse events "
+        "were neutropenia (34%) and dysgeusia (21%). The FDA approved zortinib for medullary "
+        "thyroid cancer in May 2024.\n"
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "new.txt").write_text(text, encoding="utf-8")
+    assert main(["extract", str(docs / "new.txt"), "--out", str(tmp_path / "out")]) == 0
+    written = tmp_path / "out" / "new.draft.yaml"
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    sections = data["entities"]
+    assert {e["key"] for e in sections["drugs"]} == {"zortinib"}
+    assert {e["key"] for e in sections["adverse_event_terms"]} == {"neutropenia", "dysgeusia"}
+    assert {e["key"] for e in sections["targets"]} == {"fgfr", "ret"}
+    assert all("identifier_gap" in e for s in sections.values() for e in s)
+    assert main(["check", str(written), "--documents", str(docs)]) == 0

@@ -90,7 +90,7 @@ class DraftSet:
         for entity in self.entities.values():
             section = _SECTIONS[entity.kind]
             item: dict[str, Any] = {"key": entity.key, "label": entity.label}
-            if entity.kind in ("drug", "disease", "target"):
+            if entity.kind in ("drug", "disease", "target", "ae_term"):
                 item["identifier_gap"] = gap
             entities.setdefault(section, []).append(item)
         records = []

@@ -58,7 +58,7 @@ _PAIR = re.compile(
 )
 _AE_CONTEXT = re.compile(r"adverse|toxicit|side effect|reaction|grade\s*[1-5≥]", re.I)
 _GRADE = re.compile(
-    r"grade(?:s)?\s*(?:(?P<ge>≥|>=)\s*(?P<g0>[1-5])|(?P<g1>[1-5])\s*(?:or|to|[-–])\s*(?:grade\s*)?"
+    r"grade(?:s)?\s*(?:(?P<ge>≥|>=)\s*(?P<g0>[1-5])|(?P<g1>[1-5])\s*(?:or|and|to|[-–])\s*(?:grade\s*)?"
     r"(?P<g2>[1-5])|(?P<g3>[1-5])(?P<higher>\s*or\s+(?:higher|greater|above|more|worse))?)"
     r"|(?P<any>\bany[\s-]grade\b|\ball\s+grades\b)",
     re.I,
@@ -153,7 +153,9 @@ def draft_results(
         used: set[int] = set()
         _hazard_ratios(text, sentence, lex, drafts, study, used)
         _medians(text, sentence, lex, drafts, study, arms, used)
-        if _AE_CONTEXT.search(sentence.text) or lex.mentions(
+        if _AE_LIST.search(sentence.text):
+            _adverse_event_list(text, sentence, lex, drafts, study, arms)
+        elif _AE_CONTEXT.search(sentence.text) or lex.mentions(
             "ae_term", text, sentence.start, sentence.end
         ):
             _adverse_events(text, sentence, lex, drafts, study, arms, used)
@@ -389,6 +391,52 @@ def _count_near(
     return n, of
 
 
+# "the most common adverse reactions (>=20%) were ...", "most frequent grade 3-4 events (>5%)
+# included ..."
+_AE_LIST = re.compile(
+    r"\bmost\s+(?:common|frequent(?:ly\s+reported)?)\b[^.;]{0,80}?\(\s*(?P<rel>≥|>=|>|more\s+than)\s*"
+    rf"(?P<v>{NUMBER})\s*%\s*\)[^.;]{{0,40}}?\b(?:were|was|included|includ\w+)\b",
+    re.I,
+)
+
+
+def _adverse_event_list(
+    text: str, sentence: Segment, lex: Lexicon, drafts: DraftSet, study: Study, arms: list
+) -> None:
+    """Each term of a list of the most common adverse events above a threshold, with the
+    threshold as its percentage (">=20"): the arm the sentence names, else the one arm given
+    the drug (a single-arm study, or the experimental arm a summary reports on)."""
+    match = _AE_LIST.search(text, sentence.start, sentence.end)
+    if match is None or not _AE_CONTEXT.search(match.group()):
+        return
+    named = {arm for arm, _, _ in arms}
+    experimental = [a for a in study.arms.values() if a.role == "experimental"]
+    arm = (
+        named.pop()
+        if len(named) == 1
+        else experimental[0]
+        if len(experimental) == 1 and not named
+        else None
+    )
+    if study.arms and arm is None:
+        return
+    relation = {"≥": ">=", ">=": ">=", ">": ">"}.get(match["rel"], ">")
+    grade = _grade(text, sentence.start, match.end()) or "any"
+    value = Number(match["v"], match.start("v"), match.end("v"))
+    for term in lex.mentions("ae_term", text, match.end(), sentence.end):
+        record: dict[str, Any] = {"type": "adverse_event", "study": study.id}
+        if arm is not None:
+            record["arm"] = arm.id
+        record |= {
+            "term": drafts.name(term.entity),
+            "grade": grade,
+            "percent": f"{relation}{value.text}",
+        }
+        drafts.add(
+            Draft(record, [(sentence.start, sentence.end)], "ae-most-common-list", 0.5, [value])
+        )
+
+
 def _grade(text: str, start: int, at: int) -> str | None:
     last = None
     for match in _GRADE.finditer(text, start, at):
@@ -484,7 +532,8 @@ def _adverse_events(
 # what may stand between a term and its percentage: "rash (31%)", "rash: 12%", "rash
 # occurred in 6%", "rash was reported in 12%"
 _TERM_TO_VALUE = (
-    r"\s*(?:[(:\[]\s*)?(?:(?:was|were)\s+)?(?:observed|reported|occurred|seen|noted)?\s*(?:in\s+)?"
+    r"\s*(?:[(:\[]\s*)?(?:of\s+grade\s+[1-5]\s+)?(?:(?:was|were)\s+)?"
+    r"(?:observed|reported|occurred|seen|noted)?\s*(?:in\s+)?"
     r"(?:\d+(?:\s+of\s+\d+)?\s*(?:patients?|participants?)?\s*[(,]\s*)?"
 )
 
