@@ -34,7 +34,7 @@ _EXTRA = Path(__file__).with_name("lexicon.yaml")
 # stems of the International Nonproprietary Names of anticancer drugs
 _DRUG_STEM = re.compile(
     r"\b[A-Za-z]{3,}(?:nib|ciclib|lisib|parib|mab|platin"
-    r"|taxel|rubicin|mustine|tecan|rolimus|degib|zomib|lidomide|glutide|stat)\b"
+    r"|taxel|rubicin|mustine|tecan|rolimus|degib|zomib|lidomide)\b"
 )
 
 

@@ -65,8 +65,9 @@ _GRADE = re.compile(
 )
 # a study plan, or results of other studies the text cites: not this document's results
 _NOT_RESULTS = re.compile(
-    r"\b(?:power|would\s+provide|to\s+detect|assum\w+|expected|sample\s+size|et\s+al|previous\w*"
-    r"|reported\s+by|retrospective)\b",
+    r"\b(?:power|would\s+provide|to\s+detect|assum\w+|expected|sample\s+size|et\s+al"
+    r"|previously\s+(?:reported|published)|(?:a|the)\s+previous\s+(?:study|trial|report)"
+    r"|reported\s+by|in\s+a\s+retrospective\s+(?:analysis|study|series))\b",
     re.I,
 )
 _CITATION = re.compile(r"\[\d+(?:[,–-]\d+)*\]")
