@@ -78,6 +78,8 @@ def _breaks(text: str, match: re.Match[str]) -> bool:
     if line[-1:] in ".!?:" or not line:
         return True
     blank = "\n" in match.group()[1:]
+    if following.islower():  # a sentence does not open in lower case: a wrapped one goes on
+        return False
     if _GOES_ON.search(line) or not (following.isupper() or following == "["):
         return blank and len(line) < 60 and not _GOES_ON.search(line)
     return blank or len(line) < 80
