@@ -20,6 +20,7 @@ from kg.normalize import slug
 
 __all__ = ["draft_drug_rows", "draft_result_tables", "draft_tables", "population_of", "row_cells"]
 
+_NUMBER = re.compile(NUMBER)
 _TITLE = re.compile(r"^\s*Table\s+\d+\b.*$", re.M)
 _CELL = re.compile(rf"(?P<n>{NUMBER})\s*\(\s*(?P<pct>{NUMBER})\s*%?\s*\)|(?P<dash>[─—–-])(?=\s|$)")
 _GROUP = re.compile(r"^\s*(?P<name>[^\d()]{2,60}?)\s*\(\s*[nN]\s*=\s*(?P<n>\d+)\s*\)\s*$")
@@ -316,9 +317,7 @@ def _result_row(
     for k, drug in enumerate(drugs):
         stop = drugs[k + 1].start if k + 1 < len(drugs) else start + len(line)
         cells = [
-            Number(m.group(), m.start(), m.end())
-            for m in re.finditer(NUMBER, text[:stop])
-            if m.start() >= drug.end
+            Number(m.group(), m.start(), m.end()) for m in _NUMBER.finditer(text, drug.end, stop)
         ]
         cells = cells[: len(columns)]
         gap = text[drug.end : cells[-1].end] if cells else ""
