@@ -60,6 +60,17 @@ def test_other_encodings_are_read_and_checked_by_the_build(
 
 
 def test_a_one_megabyte_line(tmp_path: Path) -> None:
+    """One line of 1 MB, words with a statistic now and then, read in windows."""
+    chunk = "the trial went on as planned and the data were collected " * 20
+    line = (chunk + SENTENCE.replace(". ", "; ")) * (1_000_000 // (len(chunk) + len(SENTENCE)))
+    path = tmp_path / "line.txt"
+    path.write_text(line, encoding="utf-8")
+    draft = _draft(path, tmp_path / "out")
+    assert draft["document"]["file"] == "line.txt"
+
+
+@pytest.mark.slow
+def test_a_one_megabyte_line_of_statistics(tmp_path: Path) -> None:
     path = tmp_path / "line.txt"
     path.write_text(SENTENCE.replace(". ", "; ") * (1_000_000 // len(SENTENCE)), encoding="utf-8")
     draft = _draft(path, tmp_path / "out")

@@ -59,6 +59,7 @@ def test_score_on_the_seeds(seed_drafts: tuple) -> None:
     assert "false drafts" in score.listing()
 
 
+@pytest.mark.slow
 def test_seed_drafts_build_as_machine_extracted(seed_drafts: tuple, tmp_path: Path) -> None:
     from rdflib import PROV, Literal
 

@@ -58,7 +58,7 @@ _ABBREVIATIONS = (
 _STOP = re.compile(rf"{_ABBREVIATIONS}[.!?](?=\s+[\"'(\[]?[A-Z0-9•*#-])\s+")
 # a blank line, or a new line opening a list item
 _BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[•*#|]|\d+\.\s))|\n(?=[ \t]*[A-Z\[])")
-_MAX_SENTENCE = 4000  # a "sentence" longer than this (a 1 MB line) is cut into windows
+_MAX_SENTENCE = 1500  # a "sentence" longer than this (a 1 MB line) is cut into windows
 # a line that ends so cannot end a sentence: the sentence wraps onto the next line
 _GOES_ON = re.compile(
     r"(?:[,;(\-–]|\b(?:the|a|an|of|and|or|in|to|for|with|by|on|at|from|than|as|was|were|is)\s*)$",
