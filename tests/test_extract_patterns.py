@@ -112,3 +112,28 @@ def test_decoding(data: bytes, text: str, encoding: str) -> None:
 
 def test_binary_decodes_to_nothing() -> None:
     assert decode_document(b"\x00\x01\x02PNG\x00" * 50).binary
+
+
+def test_the_lexicon_file_is_well_formed() -> None:
+    """Every extra name of kg/extract/lexicon.yaml resolves to one entity of its kind."""
+    from pathlib import Path
+
+    import yaml
+
+    from kg.extract.entities import lexicon
+
+    source = Path(__file__).parent.parent / "kg" / "extract" / "lexicon.yaml"
+    extra = yaml.safe_load(source.read_text(encoding="utf-8"))
+    lex = lexicon()
+    kinds = {
+        "drugs": "drug",
+        "diseases": "disease",
+        "targets": "target",
+        "adverse_event_terms": "ae_term",
+        "endpoints": "endpoint",
+        "agencies": "agency",
+    }
+    for section, block in extra.items():
+        names = [n for names in block.values() for n in names] if isinstance(block, dict) else block
+        for name in names:
+            assert lex.find(kinds[section], name) is not None, (section, name)
