@@ -77,7 +77,9 @@ def draft_metadata(text: str, drafts: DraftSet) -> None:
         ids.append(f"doi:{match[1]}")
     meta["identifiers"] = ids
     head = text[:3000].lower()
-    if "cancer.gov" in head or "audiencelevel: patient" in head:
+    if re.search(r"^PMID:\s*\d+\s*$", text[-300:], re.M):  # an abstract kg extract wrote out
+        meta["kind"] = "bibliographic-record"
+    elif "cancer.gov" in head or "audiencelevel: patient" in head:
         meta["kind"] = "patient-summary"
     elif "pubmed" in head or ("abstract" in head and "mesh terms" in text.lower()):
         meta["kind"] = "bibliographic-record"
