@@ -137,3 +137,9 @@ def test_the_lexicon_file_is_well_formed() -> None:
         names = [n for names in block.values() for n in names] if isinstance(block, dict) else block
         for name in names:
             assert lex.find(kinds[section], name) is not None, (section, name)
+
+
+def test_an_unreadable_interval_is_left_out() -> None:
+    """A decimal comma and a comma between the bounds ("[2,6,8]"): which is which is unsure."""
+    assert read_tail("3,1 months (95% CI [2,6,8])", 3).ci is None
+    assert read_tail("3,1 months (95% CI [2,6-4,8])", 3).ci is not None

@@ -118,7 +118,11 @@ def read_tail(text: str, at: int, limit: int = 160) -> Tail:
                 continue
             if kind == "ci" and ci is None:
                 level = _n(match, "level") or _n(match, "level2")
-                ci = Interval(_n(match, "low"), _n(match, "high"), level, match["open"])  # type: ignore[arg-type]
+                low, high = _n(match, "low"), _n(match, "high")
+                between = text[low.end : high.start if high else match.end()] if low else ""
+                if low is not None and "," in low.text and "," in between:
+                    break  # "[2,4,9]": a decimal comma and a comma between bounds: unreadable
+                ci = Interval(low, high, level, match["open"])  # type: ignore[arg-type]
             elif kind == "disp" and dispersion is None:
                 word = match["kind"].lower()
                 kind_ = "range" if word == "range" else "iqr"
