@@ -159,6 +159,10 @@ DESIGN = (
             "respectively.",
             {("pfs", "cabozantinib", "5.2"), ("pfs", "placebo", "1.9")},
         ),
+        (  # "in the respective arms": in the order the arms were given
+            "Median overall survival was 10.4 months and 7.7 months in the respective arms.",
+            {("os", "cabozantinib", "10.4"), ("os", "placebo", "7.7")},
+        ),
         (  # a list of time points: which value is which is unsure, nothing is drafted
             "At 6 and 12 months, the PFS rates were 61% and 40% in the cabozantinib group.",
             set(),

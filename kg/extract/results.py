@@ -103,6 +103,10 @@ def _arms_of(
         found: list[Any] = list(study.arms.values()) * len(values)
     else:
         found = assign_arms(text, sentence, values, arms)
+    pair = study.two_arms()
+    respective = re.search(r"\bin\s+the\s+respective\s+(?:\w+\s+)?(?:arms|groups)\b", sentence.text)
+    if respective and pair and len(values) == 2 and found == [None, None]:
+        return list(pair)  # "A and B months in the respective arms": in the order arms were given
     clause = respectively_clause(sentence)
     listed = [i for i, v in enumerate(values) if clause and clause[0] <= v.start < clause[1]]
     if len(listed) > 1:
