@@ -413,6 +413,7 @@ _COMMAND_MODULES = (
     "kg.cli_viz",
     "kg.cli_trust",
     "kg.cli_fetch",
+    "kg.cli_extract",
 )
 # Modules an installation may lack: their commands then say so instead of vanishing.
 _OPTIONAL_COMMANDS = {

@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.export import atomic_write
@@ -380,7 +380,9 @@ class _Exporter:
         for row in self._rows(_APPROVALS):
             fda = row.agency is not None and str(row.agency).upper() == "FDA"
             status = "fda_approved_for_condition" if fda else "approved_for_condition"
-            edge = self._edge(row.s, "biolink:treats", row.o, _TREATMENT, _ASSERTED, {}, None)
+            edge = self._edge(
+                row.s, "biolink:treats", row.o, _TREATMENT, _ASSERTED, {}, None, row.evidence
+            )
             if edge is None:
                 continue
             # one edge per pair: an FDA approval is the more specific status
@@ -450,7 +452,9 @@ class _Exporter:
                 continue
             predicate, qualifiers, category = _ACTIONS[action]
             # a family without an identifier of its own is left out, not spread over its members
-            edge = self._edge(row.s, predicate, row.o, category, _ASSERTED, qualifiers, None)
+            edge = self._edge(
+                row.s, predicate, row.o, category, _ASSERTED, qualifiers, None, row.evidence
+            )
             if edge is not None:
                 self._evidence(edge, row.evidence, ())
 
@@ -473,6 +477,7 @@ class _Exporter:
         level: tuple[str, str],
         qualifiers: dict[str, str],
         study: Node | None,
+        evidence: Node | None = None,
     ) -> _Edge | None:
         """The edge for this statement (one per study), or None when an end is not a node."""
         ends = [self.nodes.get(subject), self.nodes.get(obj)]
@@ -481,9 +486,16 @@ class _Exporter:
                 self.left_out.add(str(node))
         if ends[0] is None or ends[1] is None:
             return None
+        drafted = any(
+            n is not None and (n, PROV.wasGeneratedBy, None) in self.graph
+            for n in (study, evidence)
+        )
+        if drafted:  # drafted by kg extract: kept apart from the curated edge of the same kind
+            level = (level[0], "text_mining_agent")
         key_study = self._study_key(study) if study is not None else ""
         frozen = tuple(sorted(qualifiers.items())) if predicate != "biolink:treats" else ()
         key = (ends[0]["id"], predicate, ends[1]["id"], key_study, *map(str, frozen))
+        key += ("text-mined",) if drafted and study is None else ()
         edge = self.edges.get(key)
         if edge is None:
             edge = _Edge(

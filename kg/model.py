@@ -50,6 +50,7 @@ __all__ = [
     "DrugTargetRecord",
     "Endpoint",
     "Entities",
+    "Extraction",
     "FindingRecord",
     "Grade",
     "Locator",
@@ -318,9 +319,21 @@ class _OneOrMany:
         return {"anyOf": [many["items"], many]}
 
 
+class Extraction(_Strict):
+    """How ``kg extract`` drafted a record: the rule that matched, its confidence, the tool."""
+
+    rule: Annotated[str, Field(min_length=1)]
+    confidence: Annotated[float, Field(ge=0, le=1)]
+    tool: Annotated[str, Field(min_length=1, description="the extractor and its version")]
+
+
 class _Located(_Strict):
     loc: Annotated[list[Locator], _OneOrMany()]
     note: str | None = None
+    # a machine-drafted record: how it was drafted, and the curator's verdict on it (a rejected
+    # draft is not built; an accepted one is built, still marked as machine-extracted)
+    extraction: Extraction | None = None
+    review: Literal["draft", "accepted", "rejected"] | None = None
 
     @field_validator("loc", mode="before")
     @classmethod
@@ -501,6 +514,8 @@ class AdverseEventTerm(_Identified):
 
     category: bool = False  # an organ-level grouping the study made ("skin toxicity")
     aggregate: bool = False  # a count over all terms ("any adverse event", "toxic death")
+    # why the term has no standard identifier (a term kg extract drafted, say)
+    identifier_gap: Annotated[str, Field(min_length=3)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> AdverseEventTerm:

@@ -47,6 +47,7 @@ class CDEK(DefinedNamespace):
     Approval: URIRef
     SourceDocument: URIRef
     TextSpan: URIRef
+    TextExtraction: URIRef
     ValueConflict: URIRef
     # classes the reasoner fills in
     ProteinKinase: URIRef
@@ -150,6 +151,9 @@ class CDEK(DefinedNamespace):
     sha256: URIRef
     documentKind: URIRef
     curatorNote: URIRef
+    extractionRule: URIRef
+    extractionConfidence: URIRef
+    reviewStatus: URIRef
     conflictField: URIRef
     warning: URIRef
     recordType: URIRef

@@ -49,6 +49,7 @@ from kg.model import (
     Target,
 )
 from kg.normalize import NameIndex, numbers_in_text
+from kg.sources.decoding import decode_document
 
 __all__ = [
     "Corpus",
@@ -542,12 +543,12 @@ def _document_text(
         message = f"the text of {path} differs from its sha256: its spans are not checked"
         warnings.append(Problem(file.name, "document", "sha256", message, file.line("document")))
         return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        message = f"{path} is not UTF-8 text ({error}): its spans are not checked"
+    decoded = decode_document(data)  # the extractor reads documents the same way
+    if decoded.binary:
+        message = f"{path} is not text: its spans are not checked"
         warnings.append(Problem(file.name, "document", "file", message, file.line("document")))
         return None
+    return decoded.text
 
 
 def _assemble(corpus: Corpus) -> None:
@@ -804,8 +805,8 @@ class _Combined:
             return
         prefixes = _prefixes()
         for item in file.items:
-            if item.record is None:
-                continue
+            if item.record is None or getattr(item.record, "review", None) == "rejected":
+                continue  # a draft the curator rejected is not built
             if isinstance(item.record, StudyRecord):
                 at = ("records", item.index - 1)
                 for curie in item.record.registry_ids:
