@@ -514,8 +514,6 @@ class AdverseEventTerm(_Identified):
 
     category: bool = False  # an organ-level grouping the study made ("skin toxicity")
     aggregate: bool = False  # a count over all terms ("any adverse event", "toxic death")
-    # why the term has no standard identifier (a term kg extract drafted, say)
-    identifier_gap: Annotated[str, Field(min_length=3)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> AdverseEventTerm:
