@@ -131,12 +131,18 @@ class Facts:
         return self.term_labels.get(local, local)
 
     @classmethod
-    def from_store(cls, store: ox.Store, classes: Iterable[str] | None = None) -> Facts:
+    def from_store(
+        cls,
+        store: ox.Store,
+        classes: Iterable[str] | None = None,
+        links: Iterable[str] | None = None,
+    ) -> Facts:
         """Read the facts from ``store`` (the union of its graphs).
 
         With ``classes`` (local names), only the nodes typed with one of them are read, with
-        their literals and links, and the term labels come from the ontology's graph: what an
-        overview needs, without touching the rest of a large graph.
+        their literals and their links (those by the properties ``links``, full IRIs, if
+        given), and the term labels come from the ontology's graph: what an overview needs,
+        without touching the rest of a large graph.
         """
 
         def rows(query: str) -> Any:
@@ -147,6 +153,7 @@ class Facts:
         else:
             values = "VALUES ?t { " + " ".join(f"<{CDEK}{c}>" for c in classes) + " }"
             typed = f"{values} ?s a ?t ."
+            by = "" if links is None else "VALUES ?p { " + " ".join(f"<{k}>" for k in links) + " }"
             queries = (
                 f"SELECT DISTINCT ?s ?t WHERE {{ {typed} }}",
                 [
@@ -154,7 +161,7 @@ class Facts:
                     "FILTER(isLiteral(?o)) }",
                     _TERM_LABELS,
                 ],
-                f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} ?s ?p ?o . "
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} {by} ?s ?p ?o . "
                 f"FILTER(isIRI(?o) && ?p != <{_RDF_TYPE}>) }}",
             )
         types: dict[str, set[str]] = defaultdict(set)

@@ -292,7 +292,7 @@ class _Builder:
         label = "source text" if key == "prov:wasDerivedFrom" else self.facts.term(key)
         edge = VEdge(node.iri, target, label, quiet=key in _QUIET)
         if key == "studiesDrug":
-            arms = {a for a, d in self.arm_drugs.items() if target in d and self._in(a, node.iri)}
+            arms = self._arms_of(node.iri, target)
             edge.short, edge.tip, patients = self._evidence(arms, f"{label}")
             edge.width = _width(patients)
         elif key == "studiesCondition":
@@ -305,6 +305,10 @@ class _Builder:
 
     def _in(self, arm: str, study: str) -> bool:
         return self.facts.nodes[arm].first("inStudy") == study
+
+    def _arms_of(self, study: str, drug: str) -> set[str]:
+        """The arms of ``study`` given ``drug``."""
+        return {a for a, d in self.arm_drugs.items() if drug in d and self._in(a, study)}
 
     def _statements(self, source: str, key: str, target: str) -> tuple[str, list[str]]:
         """The sourced statements behind an ``inhibits`` or ``associatedWithDisease`` edge."""
