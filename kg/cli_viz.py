@@ -89,7 +89,8 @@ def _choose_view(source: Source, args: argparse.Namespace) -> tuple[View, str]:
 
 def _run_viz(args: argparse.Namespace) -> int:
     from kg.api import KnowledgeGraph, default_graph_files
-    from kg.views import Source, write_view
+    from kg.views import Source, overview_view, write_view
+    from kg.views.overview import is_large
 
     if args.param and not args.query:
         _error("--param goes with --query")
@@ -99,8 +100,11 @@ def _run_viz(args: argparse.Namespace) -> int:
         return 2
     files = args.graph or default_graph_files()
     try:
-        source = Source(KnowledgeGraph.load(*files), documents=args.documents)
-        view, stem = _choose_view(source, args)
+        knowledge = KnowledgeGraph.load(*files)
+        if not (args.drug or args.study or args.disease or args.query) and is_large(knowledge):
+            view, stem = overview_view(knowledge), "graph"  # reads only what it draws
+        else:
+            view, stem = _choose_view(Source(knowledge, documents=args.documents), args)
     except FileNotFoundError as error:
         _error(f"{error}; run `kg build` first, or give --graph FILE")
         return 2

@@ -152,10 +152,10 @@ class Facts:
             queries = (_TYPES, [_LITERALS, _SELECTED], _LINKS)
         else:
             values = "VALUES ?t { " + " ".join(f"<{CDEK}{c}>" for c in classes) + " }"
-            typed = f"{values} ?s a ?t ."
+            typed = f"{{ SELECT DISTINCT ?s WHERE {{ {values} ?s a ?t }} }}"
             by = "" if links is None else "VALUES ?p { " + " ".join(f"<{k}>" for k in links) + " }"
             queries = (
-                f"SELECT DISTINCT ?s ?t WHERE {{ {typed} }}",
+                f"SELECT DISTINCT ?s ?t WHERE {{ {values} ?s a ?t }}",
                 [
                     f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} ?s ?p ?o . "
                     "FILTER(isLiteral(?o)) }",

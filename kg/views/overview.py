@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -79,11 +80,22 @@ _STUDY_COUNTS = (
 )
 _HAS_ARM = _P + "SELECT ?study ?arm WHERE { ?study :hasArm ?arm }"
 # the links the overview draws or names in its tooltips
-LINKS = (
-    *(CDEK + key for key in EDGE_KEYS if ":" not in key),
-    *(CDEK + key for key in ("hasConflict", "aboutDrug", "aboutTarget", "aboutDisease")),
-    "http://www.w3.org/ns/prov#wasDerivedFrom",
+_LINKED = (
+    "studiesDrug",
+    "studiesCondition",
+    "inhibits",
+    "hasMember",
+    "associatedWithDisease",
+    "approvedDrug",
+    "approvedIndication",
+    "basedOnStudy",
+    "subtypeOf",
+    "hasConflict",
+    "aboutDrug",
+    "aboutTarget",
+    "aboutDisease",
 )
+LINKS = (*(CDEK + key for key in _LINKED), "http://www.w3.org/ns/prov#wasDerivedFrom")
 _RESULTS = (
     _P
     + """SELECT ?arm ?kind (COUNT(DISTINCT ?r) AS ?n) WHERE {
@@ -344,7 +356,7 @@ class _OverviewBuilder(_Builder):
         self._study_sizes(group_of)
 
     def _group_node(self, gid: str, cls: str, members: list[str]) -> VNode:
-        names = [study_name(self.facts.nodes[m]) for m in members]
+        names = sorted((study_name(self.facts.nodes[m]) for m in members), key=_natural)
         patients = sum(self.evidence.patients(m) or 0 for m in members)
         shown = ", ".join(names[:_NAMED_IN_GROUP])
         more = len(names) - _NAMED_IN_GROUP
@@ -354,13 +366,14 @@ class _OverviewBuilder(_Builder):
             f"patients: {patients} in all\nopen one with kg viz --study ID"
         )
         searchable = [n for m in members for n in self.nodes[m].names]
-        label = f"{len(members)} {_PLURAL[cls]}"
+        label = f"{names[0]} and {len(names) - 1} more"
         return VNode(gid, cls, label, tip, names=list(dict.fromkeys([label, *searchable])))
 
     def _merged_edge(
         self, source: str, target: str, label: str, parts: list[VEdge], group_of: dict[str, str]
     ) -> VEdge:
-        members = {s for s, g in group_of.items() if g in (source, target) and s in _ends(parts)}
+        ends = _ends(parts)
+        members = {s for s, g in group_of.items() if g in (source, target) and s in ends}
         first = parts[0]
         edge = VEdge(source, target, label, first.kind, first.width, first.tip, quiet=first.quiet)
         if label == self.facts.term("studiesDrug"):
@@ -394,6 +407,11 @@ class _OverviewBuilder(_Builder):
         for n, count in patients.items():
             share = count / largest if largest else 0
             self.nodes[n].size = round(12 + 26 * math.sqrt(share), 1)
+
+
+def _natural(name: str) -> tuple[Any, ...]:
+    """Sort key reading digits as numbers (copy 2 before copy 10)."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", name))
 
 
 def _ends(edges: list[VEdge]) -> set[str]:
