@@ -117,7 +117,11 @@ def _run_viz(args: argparse.Namespace) -> int:
     target = args.output or args.out / "views" / f"{stem}.html"
     write_view(view, target)
     opens = f"opens on {len(view.initial):,}" + (
-        " entities; double-click to expand" if view.overview else " nodes"
+        " entities (a large graph's overview: --drug, --study or --disease for the rest)"
+        if view.kind == "overview"
+        else " entities; double-click to expand"
+        if view.overview
+        else " nodes"
     )
     print(
         f"wrote {target}: {view.node_count:,} nodes, {view.edge_count:,} edges ({view.title}); "

@@ -44,7 +44,7 @@ __all__ = ["LARGE", "STUDY_CAP", "is_large", "overview_view"]
 
 LARGE = 300_000
 """Above this many triples the whole-graph page is the overview of this module."""
-STUDY_CAP = 40
+STUDY_CAP = 20
 """Above this many studies, studies alike (design, drugs, conditions) are drawn as one node."""
 
 _P = f"PREFIX : <{CDEK}>\n"
