@@ -12,6 +12,8 @@ from kg.api import KnowledgeGraph
 from kg.engine import OxigraphEngine
 from kg.pipeline import BuildReport
 from kg.views import LARGE, Source, View, overview_view, whole_view
+from kg.views.graph import ViewGraph
+from kg.views.scope import whole_scope
 from kg.views.style import CLASSES
 
 COPIES = 25  # seed graphs in the large store: above LARGE triples, 100 studies
@@ -24,8 +26,9 @@ def source(seed_build: BuildReport) -> Source:
 
 
 @pytest.fixture(scope="module")
-def full(source: Source) -> View:
-    return whole_view(source, limit=10**6)
+def full(source: Source) -> ViewGraph:
+    """The whole graph as the full view builds it (not laid out)."""
+    return source.graph_of(whole_scope(source.facts))
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +36,11 @@ def overview(source: Source) -> View:
     return overview_view(source.knowledge)
 
 
-def _entity_edges(view: View) -> dict[tuple[str, str, str], tuple[str, str, float]]:
-    nodes = view.graph.nodes
+def _entity_edges(graph: ViewGraph) -> dict[tuple[str, str, str], tuple[str, str, float]]:
+    nodes = graph.nodes
     return {
         (e.source, e.target, e.label): (e.short, e.tip, e.width)
-        for e in view.graph.edges
+        for e in graph.edges
         if e.source in nodes
         and e.target in nodes
         and CLASSES[nodes[e.source].cls].entity
@@ -45,8 +48,8 @@ def _entity_edges(view: View) -> dict[tuple[str, str, str], tuple[str, str, floa
     }
 
 
-def test_overview_holds_the_entities_of_the_full_view(full: View, overview: View) -> None:
-    entities = {n: v for n, v in full.graph.nodes.items() if v.entity}
+def test_overview_holds_the_entities_of_the_full_view(full: ViewGraph, overview: View) -> None:
+    entities = {n: v for n, v in full.nodes.items() if v.entity}
     assert set(overview.graph.nodes) == set(entities)
     assert {v.cls for v in overview.graph.nodes.values()} >= {
         "Drug",
@@ -68,8 +71,10 @@ def test_overview_holds_the_entities_of_the_full_view(full: View, overview: View
     assert "kg viz --drug NAME" in overview.subtitle and "4 studies" in overview.subtitle
 
 
-def test_overview_edges_and_their_figures_equal_the_full_views(full: View, overview: View) -> None:
-    expected, found = _entity_edges(full), _entity_edges(overview)
+def test_overview_edges_and_their_figures_equal_the_full_views(
+    full: ViewGraph, overview: View
+) -> None:
+    expected, found = _entity_edges(full), _entity_edges(overview.graph)
     assert set(found) == set(expected)
     labels = {label for _, _, label in found}
     assert {"studies drug", "evidence in", "inhibits", "approved drug"} <= labels, labels
