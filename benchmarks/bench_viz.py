@@ -171,7 +171,7 @@ def main() -> int:
     scales = [int(s) for s in args.scales.split(",")]
     results: dict[tuple[int, str], dict[str, float]] = {}
     header = (
-        f"{'scale':>5} {'page':<6} {'nodes':>6} {'edges':>6} {'drawn':>5} {'MB':>5} "
+        f"{'scale':>5} {'page':<8} {'nodes':>6} {'edges':>6} {'drawn':>5} {'MB':>5} "
         f"{'python s':>8} {'paint ms':>8} {'ready ms':>8} {'block ms':>8} {'search ms':>9}"
     )
     print(header)
@@ -194,7 +194,7 @@ def main() -> int:
                 figures |= {"python": python_s, "mb": page.stat().st_size / 1e6}
                 results[(scale, name)] = figures
                 print(
-                    f"{scale:>4}x {name:<6} {view.node_count:>6,} {view.edge_count:>6,} "
+                    f"{scale:>4}x {name:<8} {view.node_count:>6,} {view.edge_count:>6,} "
                     f"{figures['drawn']:>5.0f} {figures['mb']:>5.1f} {python_s:>8.2f} "
                     f"{figures['paint']:>8.0f} {figures['ready']:>8.0f} "
                     f"{figures['longest']:>8.0f} {figures['search']:>9.0f}",
