@@ -11,7 +11,11 @@ whichever is longer) and the time a search for an NCT id takes to draw and selec
 Medians of the runs, then the Nx/1x ratio of each figure and issue 14's goal (interactive
 within 3 s at about 6,000 nodes and 12,000 edges).
 
-    python benchmarks/bench_viz.py [--scales 1,10] [--repeat 3]
+The overview of a large graph (kg.views.overview_view: entities only, read with SPARQL
+aggregates) is timed too, at each scale and on each built store given with --store (for
+instance a 100x build's out/store): seconds and CPU seconds in Python, peak memory.
+
+    python benchmarks/bench_viz.py [--scales 1,10] [--repeat 3] [--store OUT/store ...]
 
 Needs Debian's chromium and chromium-driver. Asserts nothing.
 """
@@ -32,9 +36,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import make_corpus  # a sibling script, not a package
 
+from kg.api import KnowledgeGraph
+from kg.engine import OxigraphEngine
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import run_build
-from kg.views import Source, drug_view, whole_view, write_view
+from kg.store import open_store
+from kg.views import Source, drug_view, overview_view, whole_view, write_view
 
 GOAL_MS = 3000
 # runs before any script of the page: long tasks and the longest gap between frames
@@ -134,15 +141,37 @@ def build(scale: int, folder: Path) -> Source:
     return Source(report.result.graph)
 
 
+def overview_of_store(driver: Any, store: Path, folder: Path, repeat: int) -> None:
+    """Time the overview of a built store (opened read-only) and its page in the browser."""
+    import resource
+
+    knowledge = KnowledgeGraph(OxigraphEngine(open_store(store)))
+    started, cpu = time.perf_counter(), time.process_time()
+    view = overview_view(knowledge)
+    page = write_view(view, folder / f"overview-{len(knowledge)}.html")
+    python_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    figures = measure(driver, page, "NCT00984282", repeat)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"store {store} ({len(knowledge):,} triples): overview {view.node_count} nodes, "
+        f"{view.edge_count} edges, {page.stat().st_size / 1e6:.1f} MB; python {python_s:.2f} s "
+        f"({cpu_s:.2f} s CPU), peak RSS {rss:,.0f} MB; ready {figures['ready']:,.0f} ms",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10", help="comma-separated multiples of the seed")
     parser.add_argument("--repeat", type=int, default=3, help="page loads per figure")
+    parser.add_argument(
+        "--store", type=Path, action="append", default=[], help="a built store to overview"
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     results: dict[tuple[int, str], dict[str, float]] = {}
     header = (
-        f"{'scale':>5} {'page':<6} {'nodes':>6} {'edges':>6} {'drawn':>5} {'MB':>5} "
+        f"{'scale':>5} {'page':<8} {'nodes':>6} {'edges':>6} {'drawn':>5} {'MB':>5} "
         f"{'python s':>8} {'paint ms':>8} {'ready ms':>8} {'block ms':>8} {'search ms':>9}"
     )
     print(header)
@@ -154,6 +183,7 @@ def main() -> int:
             for name, make in (
                 ("whole", lambda s=source: whole_view(s)),
                 ("drug", lambda s=source: drug_view(s, "sorafenib")),
+                ("overview", lambda s=source: overview_view(s.knowledge)),
             ):
                 started = time.perf_counter()
                 view = make()
@@ -164,12 +194,14 @@ def main() -> int:
                 figures |= {"python": python_s, "mb": page.stat().st_size / 1e6}
                 results[(scale, name)] = figures
                 print(
-                    f"{scale:>4}x {name:<6} {view.node_count:>6,} {view.edge_count:>6,} "
+                    f"{scale:>4}x {name:<8} {view.node_count:>6,} {view.edge_count:>6,} "
                     f"{figures['drawn']:>5.0f} {figures['mb']:>5.1f} {python_s:>8.2f} "
                     f"{figures['paint']:>8.0f} {figures['ready']:>8.0f} "
                     f"{figures['longest']:>8.0f} {figures['search']:>9.0f}",
                     flush=True,
                 )
+        for store in args.store:
+            overview_of_store(driver, store, Path(tmp), args.repeat)
     base, top = scales[0], scales[-1]
     if top != base:
         print(f"\nratio {top}x/{base}x (medians of {args.repeat} loads)")

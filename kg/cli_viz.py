@@ -89,7 +89,8 @@ def _choose_view(source: Source, args: argparse.Namespace) -> tuple[View, str]:
 
 def _run_viz(args: argparse.Namespace) -> int:
     from kg.api import KnowledgeGraph, default_graph_files
-    from kg.views import Source, write_view
+    from kg.views import Source, overview_view, write_view
+    from kg.views.overview import is_large
 
     if args.param and not args.query:
         _error("--param goes with --query")
@@ -99,8 +100,11 @@ def _run_viz(args: argparse.Namespace) -> int:
         return 2
     files = args.graph or default_graph_files()
     try:
-        source = Source(KnowledgeGraph.load(*files), documents=args.documents)
-        view, stem = _choose_view(source, args)
+        knowledge = KnowledgeGraph.load(*files)
+        if not (args.drug or args.study or args.disease or args.query) and is_large(knowledge):
+            view, stem = overview_view(knowledge), "graph"  # reads only what it draws
+        else:
+            view, stem = _choose_view(Source(knowledge, documents=args.documents), args)
     except FileNotFoundError as error:
         _error(f"{error}; run `kg build` first, or give --graph FILE")
         return 2
@@ -113,7 +117,11 @@ def _run_viz(args: argparse.Namespace) -> int:
     target = args.output or args.out / "views" / f"{stem}.html"
     write_view(view, target)
     opens = f"opens on {len(view.initial):,}" + (
-        " entities; double-click to expand" if view.overview else " nodes"
+        " entities (a large graph's overview: --drug, --study or --disease for the rest)"
+        if view.kind == "overview"
+        else " entities; double-click to expand"
+        if view.overview
+        else " nodes"
     )
     print(
         f"wrote {target}: {view.node_count:,} nodes, {view.edge_count:,} edges ({view.title}); "

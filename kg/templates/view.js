@@ -492,9 +492,12 @@
     // -- layout and zoom ------------------------------------------------------------------------
     function openingZoom() {
       const hint = $("kg-hint");
-      hint.textContent = data.overview
-        ? "Overview: entities only. Double-click a node to add its arms, results and sources."
-        : "Double-click a node to add or remove its neighbours.";
+      hint.textContent = data.kind === "overview"
+        ? "Overview of a large graph: entities only, evidence summed on the edges."
+          + " For arms, results and sources: kg viz --drug NAME, --study ID or --disease NAME."
+        : data.overview
+          ? "Overview: entities only. Double-click a node to add its arms, results and sources."
+          : "Double-click a node to add or remove its neighbours.";
       const shown = visible();
       let scale = fitTo(shown, 1);
       if (shown.length && scale * FONT < READABLE) {

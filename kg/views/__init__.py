@@ -3,6 +3,7 @@
 Data flows facts (SPARQL) -> evidence (rows, labels) -> scope -> view graph -> layout -> page.
 """
 
+from kg.views.overview import LARGE, overview_view
 from kg.views.page import payload, render_html, write_view
 from kg.views.view import (
     LIMIT,
@@ -16,11 +17,13 @@ from kg.views.view import (
 )
 
 __all__ = [
+    "LARGE",
     "LIMIT",
     "Source",
     "View",
     "disease_view",
     "drug_view",
+    "overview_view",
     "payload",
     "query_view",
     "render_html",

@@ -23,11 +23,11 @@ from kg.views.words import (
     study_name,
 )
 
-__all__ = ["RESULT_CLASSES", "STUDY_CLASSES", "Evidence", "Row"]
+__all__ = ["POPULATIONS", "RESULT_CLASSES", "STUDY_CLASSES", "Evidence", "Row", "value_text"]
 
 RESULT_CLASSES = ("ArmResult", "ComparativeResult", "AdverseEventResult")
 # populations in the order a count of an arm or study is preferred for its size
-_POPULATIONS = ("randomized", "enrolled", "efficacy", "safety")
+POPULATIONS = ("randomized", "enrolled", "efficacy", "safety")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,15 @@ def _rel(node: FactNode, key: str) -> str:
     return relation if relation == "~" else f"{relation} "
 
 
+def value_text(node: FactNode) -> str:
+    """A result's value as the table shows it: relation, number, unit (``< 0.13``, ``10%``)."""
+    unit = node.one("unit") or ""
+    value = node.num("value")
+    if value is None:
+        return ""
+    return f"{_rel(node, 'valueRelation')}{fmt(value)}{UNIT_SUFFIX.get(unit, ' ' + unit)}".strip()
+
+
 @dataclass
 class Evidence:
     """Rows, labels and patient counts of every result, arm and study of ``facts``."""
@@ -95,7 +104,7 @@ class Evidence:
     def patients(self, iri: str) -> int | None:
         """The number of patients (or treatment lines) of an arm or study, as counted."""
         counts = self.counts.get(iri, [])
-        for population in _POPULATIONS:
+        for population in POPULATIONS:
             found = [c.num("count") for c in counts if c.one("population") == population]
             values = [v for v in found if v is not None]
             if values:
@@ -148,11 +157,7 @@ class Evidence:
         cells["statistic"] = self.facts.term(statistic) if statistic else ""
         unit = node.one("unit") or ""
         value = node.num("value")
-        cells["value"] = (
-            f"{_rel(node, 'valueRelation')}{fmt(value)}{UNIT_SUFFIX.get(unit, ' ' + unit)}".strip()
-            if value is not None
-            else ""
-        )
+        cells["value"] = value_text(node)
         named = STATISTIC_SHORT.get(statistic, cells["statistic"])
         cells["measure"] = f"{named} {cells['value']}".strip() if named else cells["value"]
         low, high, level = node.num("ciLower"), node.num("ciUpper"), node.num("ciLevel")

@@ -9,6 +9,7 @@ dictionaries. Properties are keyed by local name for the project's vocabulary (`
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,12 @@ _LITERALS = """SELECT ?s ?p ?o WHERE { ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(
 # a span's offsets and quote sit on its Web Annotation selectors: read them as the span's own
 _SELECTED = """SELECT ?s ?p ?o WHERE {
   ?s <http://www.w3.org/ns/oa#hasSelector> ?selector . ?selector ?p ?o . FILTER(isLiteral(?o))
+}"""
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# the ontology's own labels (of classes, properties, statistic kinds): its graph only
+_TERM_LABELS = """SELECT ?s ?p ?o WHERE {
+  GRAPH <https://w3id.org/cdekg/ontology> { ?s ?p ?o }
+  FILTER(?p = <http://www.w3.org/2000/01/rdf-schema#label>)
 }"""
 _LINKS = """SELECT ?s ?p ?o WHERE {
   ?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o)
@@ -124,14 +131,41 @@ class Facts:
         return self.term_labels.get(local, local)
 
     @classmethod
-    def from_store(cls, store: ox.Store) -> Facts:
-        """Read the facts from ``store`` (the union of its graphs)."""
+    def from_store(
+        cls,
+        store: ox.Store,
+        classes: Iterable[str] | None = None,
+        links: Iterable[str] | None = None,
+    ) -> Facts:
+        """Read the facts from ``store`` (the union of its graphs).
+
+        With ``classes`` (local names), only the nodes typed with one of them are read, with
+        their literals and their links (those by the properties ``links``, full IRIs, if
+        given), and the term labels come from the ontology's graph: what an overview needs,
+        without touching the rest of a large graph.
+        """
 
         def rows(query: str) -> Any:
             return store.query(query, use_default_graph_as_union=True)
 
+        if classes is None:
+            queries = (_TYPES, [_LITERALS, _SELECTED], _LINKS)
+        else:
+            values = "VALUES ?t { " + " ".join(f"<{CDEK}{c}>" for c in classes) + " }"
+            typed = f"{{ SELECT DISTINCT ?s WHERE {{ {values} ?s a ?t }} }}"
+            by = "" if links is None else "VALUES ?p { " + " ".join(f"<{k}>" for k in links) + " }"
+            queries = (
+                f"SELECT DISTINCT ?s ?t WHERE {{ {values} ?s a ?t }}",
+                [
+                    f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} ?s ?p ?o . "
+                    "FILTER(isLiteral(?o)) }",
+                    _TERM_LABELS,
+                ],
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} {by} ?s ?p ?o . "
+                f"FILTER(isIRI(?o) && ?p != <{_RDF_TYPE}>) }}",
+            )
         types: dict[str, set[str]] = defaultdict(set)
-        for row in rows(_TYPES):
+        for row in rows(queries[0]):
             types[row[0].value].add(row[1].value[len(CDEK) :])
         nodes: dict[str, FactNode] = {}
         for iri, found in types.items():
@@ -141,14 +175,14 @@ class Facts:
             if chosen is not None:
                 nodes[iri] = FactNode(iri, chosen, found)
         term_labels: dict[str, str] = {}
-        for s, p, o in [*rows(_LITERALS), *rows(_SELECTED)]:
+        for s, p, o in (triple for query in queries[1] for triple in rows(query)):
             node = nodes.get(s.value)
             key = _short(p.value)
             if node is not None and o.value not in node.lits[key]:
                 node.lits[key].append(o.value)
             if key == "rdfs:label" and s.value.startswith(CDEK) and o.language in (None, "en"):
                 term_labels.setdefault(s.value[len(CDEK) :], o.value)
-        for s, p, o in rows(_LINKS):
+        for s, p, o in rows(queries[2]):
             source, target, key = nodes.get(s.value), o.value, _short(p.value)
             if source is None:
                 continue

@@ -16,7 +16,7 @@ from kg.views.style import CLASSES
 from kg.views.text import display_label, document_name, names, tooltip
 from kg.views.words import abbreviation, study_name
 
-__all__ = ["SpanInfo", "VEdge", "VNode", "ViewGraph", "build_graph"]
+__all__ = ["SpanInfo", "Tally", "VEdge", "VNode", "ViewGraph", "build_graph", "describe"]
 
 # links drawn as edges (the rest are bookkeeping or folded into tooltips)
 EDGE_KEYS = (
@@ -118,6 +118,36 @@ def _width(patients: int | None) -> float:
     if not patients:
         return 1.0
     return round(min(8.0, 1.0 + 1.6 * math.log10(1 + patients / 10)), 2)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the results of a set of arms add up to, for an edge's label and tooltip."""
+
+    studies: int
+    arms: int
+    patients: int | None
+    results: int
+    events: int
+    best: tuple[str, str, str | None] | None = None
+    """The lowest hazard ratio: its value as the table shows it, endpoint, study acronym."""
+
+
+def describe(tally: Tally, title: str) -> tuple[str, str, int | None]:
+    """Short label ("3 studies · best HR 0.13"), tooltip and patients of a tally."""
+    studies = f"{tally.studies} {'study' if tally.studies == 1 else 'studies'}"
+    lines = [
+        title,
+        f"{studies}, {tally.arms} {'arm' if tally.arms == 1 else 'arms'}"
+        + (f", {tally.patients} patients" if tally.patients else ", patients not stated"),
+        f"{tally.results} results, {tally.events} adverse-event rows",
+    ]
+    short = studies
+    if tally.best is not None:
+        value, endpoint, study = tally.best
+        lines.append(f"best hazard ratio: {value} ({endpoint}, {study})")
+        short += f" · best HR {value}"
+    return short, "\n".join(lines), tally.patients
 
 
 class _Builder:
@@ -262,7 +292,7 @@ class _Builder:
         label = "source text" if key == "prov:wasDerivedFrom" else self.facts.term(key)
         edge = VEdge(node.iri, target, label, quiet=key in _QUIET)
         if key == "studiesDrug":
-            arms = {a for a, d in self.arm_drugs.items() if target in d and self._in(a, node.iri)}
+            arms = self._arms_of(node.iri, target)
             edge.short, edge.tip, patients = self._evidence(arms, f"{label}")
             edge.width = _width(patients)
         elif key == "studiesCondition":
@@ -275,6 +305,10 @@ class _Builder:
 
     def _in(self, arm: str, study: str) -> bool:
         return self.facts.nodes[arm].first("inStudy") == study
+
+    def _arms_of(self, study: str, drug: str) -> set[str]:
+        """The arms of ``study`` given ``drug``."""
+        return {a for a, d in self.arm_drugs.items() if drug in d and self._in(a, study)}
 
     def _statements(self, source: str, key: str, target: str) -> tuple[str, list[str]]:
         """The sourced statements behind an ``inhibits`` or ``associatedWithDisease`` edge."""
@@ -297,28 +331,21 @@ class _Builder:
 
     def _evidence(self, arms: Iterable[str], title: str) -> tuple[str, str, int | None]:
         """Short label, tooltip and patients of the results of ``arms``."""
-        arms = set(arms)
+        return describe(self._tally(set(arms)), title)
+
+    def _tally(self, arms: set[str]) -> Tally:
         rows = [r for r in self.rows if r.arm in arms]
         studies = {self.facts.nodes[a].first("inStudy") for a in arms}
         known = [p for p in (self.evidence.patients(a) for a in arms) if p is not None]
-        patients = sum(known) if known else None
         results = sum(1 for r in rows if r.kind == "result")
-        events = len(rows) - results
-        lines = [
-            title,
-            f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}, "
-            f"{len(arms)} {'arm' if len(arms) == 1 else 'arms'}"
-            + (f", {patients} patients" if patients else ", patients not stated"),
-        ]
-        lines.append(f"{results} results, {events} adverse-event rows")
-        short = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}"
         best = self._best_hr(rows)
+        found = None
         if best is not None:
             row, endpoint = best
             study = self.facts.nodes[row.study].one("acronym") if row.study else ""
-            lines.append(f"best hazard ratio: {row.cells['value']} ({endpoint}, {study})")
-            short += f" · best HR {row.cells['value']}"
-        return short, "\n".join(lines), patients
+            found = (row.cells["value"], endpoint, study)
+        patients = sum(known) if known else None
+        return Tally(len(studies), len(arms), patients, results, len(rows) - results, found)
 
     def _best_hr(self, rows: list[Row]) -> tuple[Row, str] | None:
         ratios = [r for r in rows if r.statistic == "HazardRatio" and r.value is not None]

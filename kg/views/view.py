@@ -226,7 +226,22 @@ def _glossary(facts: Facts, graph: ViewGraph) -> list[tuple[str, str]]:
 def whole_view(
     graph: Any, *, title: str = "Evidence graph", limit: int = LIMIT, documents: Path | None = None
 ) -> View:
-    """Every study, arm, result and entity of the graph."""
+    """Every study, arm, result and entity of the graph; a graph of more than
+    :data:`kg.views.overview.LARGE` triples, its entity overview (:func:`overview_view`)."""
+    from kg.views.overview import is_large, overview_view
+
+    if not isinstance(graph, Source) and is_large(graph):
+        from kg.api import KnowledgeGraph
+        from kg.engine import OxigraphEngine
+
+        knowledge = (
+            graph
+            if isinstance(graph, KnowledgeGraph)
+            else KnowledgeGraph(OxigraphEngine(to_store(graph)))
+        )
+        return overview_view(knowledge, title=title)
+    if isinstance(graph, Source) and is_large(graph):
+        return overview_view(graph.knowledge, title=title)
     source = _source(graph, documents)
     scope = whole_scope(source.facts)
     return _finish(source, source.graph_of(scope), "whole", title, focus=[], limit=limit)
