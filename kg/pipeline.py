@@ -355,11 +355,9 @@ def _store_view(store: Path, path: Path) -> Path:
     from kg.api import KnowledgeGraph
     from kg.engine import OxigraphEngine
     from kg.store import open_store
-    from kg.views import whole_view, write_view
-    from kg.views.view import Source
+    from kg.views import overview_view, write_view
 
-    source = Source(KnowledgeGraph(OxigraphEngine(open_store(store))))
-    return write_view(whole_view(source), path)
+    return write_view(overview_view(KnowledgeGraph(OxigraphEngine(open_store(store)))), path)
 
 
 def cross_source_problems(store: Any, checked: ValidationReport) -> list[Problem]:
