@@ -125,7 +125,8 @@ def kinase_types(graph: Graph, table: Path | None = None) -> Graph:
 def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto") -> ReasoningResult:
     """Check ``graph`` against the ontology and return the inferred types and relations.
 
-    ``engine`` is ``hermit``, ``owlrl`` or ``auto`` (HermiT when Java is installed, else owlrl).
+    ``engine`` is ``hermit``, ``owlrl``, ``rules`` (the ontology compiled to SPARQL rules run on
+    pyoxigraph, :mod:`kg.rules`) or ``auto`` (HermiT when Java is installed, else owlrl).
     """
     ontology = ontology if ontology is not None else load_ontology()
     notes: list[str] = []
@@ -145,8 +146,12 @@ def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto")
         result = _hermit(graph, ontology)
     elif engine == "owlrl":
         result = _owlrl(graph, ontology)
+    elif engine == "rules":
+        from kg.rules import reason_rules
+
+        result = reason_rules(graph, ontology)
     else:
-        raise ValueError(f"unknown reasoner {engine!r}: use hermit, owlrl or auto")
+        raise ValueError(f"unknown reasoner {engine!r}: use hermit, owlrl, rules or auto")
     result.seconds = time.perf_counter() - start
     result.notes[:0] = notes
     return result
