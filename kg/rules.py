@@ -582,7 +582,7 @@ def inconsistencies(
     ``owl:AllDisjointClasses``), a functional property with two different literal values or
     two individuals known to differ (``owl:differentFrom``, ``owl:AllDifferent``, two distinct
     targets, or of disjoint classes), a literal outside its property's numeric, boolean or
-    string range.
+    string range (for a number: outside the range's value space, see :func:`_in_value_space`).
     """
     from kg.reason import Inconsistency, _fits, _short, _why
 
@@ -617,11 +617,43 @@ def inconsistencies(
         rows = store.query(f"SELECT ?s ?o WHERE {{ ?s <{prop}> ?o FILTER(isLiteral(?o)) }}")
         for s, o in rows:  # type: ignore[misc]
             value = _rdflib(o)
-            if not _fits(value, rng):  # type: ignore[arg-type]
+            if not (_fits(value, rng) and _in_value_space(value, rng)):  # type: ignore[arg-type]
                 axiom = f"{_short(prop)} rdfs:range {_short(rng)}"
                 clashes.append(Inconsistency(s.value, axiom, (f"{_short(prop)} {value.n3()}",)))
     found.extend(sorted(clashes, key=lambda i: (i.individual, i.axiom, i.facts)))
     return found, notes
+
+
+def _in_value_space(value: Literal, rng: URIRef) -> bool:
+    """Whether a numeric literal lies in the value space of a numeric range, as OWL 2 reads it:
+    xsd:decimal and the integer types are owl:real, so ``"2.0"^^xsd:decimal`` is an xsd:integer
+    and ``"2.5"^^xsd:decimal`` is not; xsd:double and xsd:float are apart from owl:real and
+    from each other (``kg.reason._fits`` lets any number through; HermiT does not)."""
+    if rng not in (
+        XSD.decimal,
+        XSD.integer,
+        XSD.nonNegativeInteger,
+        XSD.int,
+        XSD.double,
+        XSD.float,
+    ):
+        return True
+    if rng in (XSD.double, XSD.float):
+        return value.datatype == rng
+    if value.datatype not in _WITHIN[XSD.decimal]:
+        return False
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    if rng == XSD.decimal:
+        return True
+    whole = number == number.to_integral_value()
+    if rng == XSD.nonNegativeInteger:
+        return whole and number >= 0
+    if rng == XSD.int:
+        return whole and -(2**31) <= number < 2**31
+    return whole
 
 
 def _same_value(a: object, b: object) -> bool:
