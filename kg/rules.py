@@ -217,7 +217,28 @@ def _compile(onto: Graph) -> RuleSet:
         for p, r in onto.subject_objects(RDFS.range)
         if isinstance(p, URIRef) and isinstance(r, URIRef) and r in _RANGE_CHECKED
     )
-    return RuleSet(_stratify(rules), _disjoint_pairs(onto), functional, ranges, notes)
+    disjoint = _disjoint_pairs(onto)
+    checked = {f"a <{c}>" for pair in disjoint for c in pair}
+    checked |= {f"p <{p}>" for p in [*functional, *(p for p, _ in ranges)]}
+    rules = _needed(rules, checked)
+    return RuleSet(_stratify(rules), disjoint, functional, ranges, notes)
+
+
+def _needed(rules: list[Rule], checked: set[str]) -> list[Rule]:
+    """The rules whose triples are kept (``cdek:`` types and relations), checked for clashes, or
+    read by a rule that is itself needed: typing each span a ``prov:Entity`` would cost time at
+    scale for nothing."""
+    ns = str(CDEK._NS)
+
+    def kept(key: str) -> bool:
+        return key[3:].startswith(ns) or key in checked
+
+    while True:
+        read = {key for rule in rules for key in rule.reads}
+        needed = [r for r in rules if any(kept(k) or k in read for k in r.writes)]
+        if len(needed) == len(rules):
+            return rules
+        rules = needed
 
 
 def _rule(name: str, head: str, body: str) -> Rule:
