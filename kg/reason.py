@@ -1,4 +1,5 @@
-"""OWL reasoning over the built graph: HermiT through owlready2, or OWL 2 RL rules without Java."""
+"""OWL reasoning over the built graph: HermiT through owlready2, OWL 2 RL rules without Java, or
+the ontology compiled to SPARQL rules on pyoxigraph for large graphs (:mod:`kg.rules`)."""
 
 from __future__ import annotations
 
@@ -177,8 +178,9 @@ def _ill_typed(graph: Graph, ontology: Graph) -> list[Inconsistency]:
             f"the lexical space of {_short(o.datatype)} (ill-typed literal)",
             (f'{_short(p)} "{as_written(o) or "(rewritten by rdflib)"}"^^{_short(o.datatype)}',),
         )
-        for s, p, o in graph
-        if p in declared and isinstance(o, Literal) and not well_typed(o)
+        for p in declared  # by property: the index skips labels, provenance, spans
+        for s, o in graph.subject_objects(p)
+        if isinstance(o, Literal) and not well_typed(o)
     ]
     return sorted(found, key=str)
 
