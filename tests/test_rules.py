@@ -8,6 +8,7 @@ and find the clashes HermiT finds.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, SKOS, XSD, BNode, Graph, Literal, URIRef
@@ -342,3 +343,18 @@ def test_all_different_members_are_read_from_the_graph() -> None:
     Collection(g, members, [M.arm("s", "exp"), M.arm("s", "other")])
     result = reason(g, ontology=ontology, engine="rules")
     assert [i.axiom for i in result.inconsistencies] == ["cdek:resultArm a owl:FunctionalProperty"]
+
+
+def test_kg_reason_and_kg_build_take_the_rules_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kg.cli import main
+
+    graph, out = tmp_path / "graph.nt", tmp_path / "inferred.ttl"
+    _graph().serialize(graph, format="nt", encoding="utf-8")
+    assert main(["reason", "--engine", "rules", "--graph", str(graph), "--out", str(out)]) == 0
+    assert "rules: consistent" in capsys.readouterr().out
+    assert (M.drug("multi"), RDF.type, CDEK.MultiKinaseInhibitor) in Graph().parse(out)
+    with pytest.raises(SystemExit) as stop:  # the choice parses; --help stops before building
+        main(["build", "--reasoner", "rules", "--help"])
+    assert stop.value.code == 0
