@@ -92,9 +92,10 @@ def _build_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--reasoner",
-        choices=["auto", "hermit", "owlrl", "none"],
+        choices=["auto", "hermit", "owlrl", "rules", "none"],
         default="auto",
-        help="OWL reasoning after the build: HermiT (needs Java), OWL 2 RL rules, auto "
+        help="OWL reasoning after the build: HermiT (needs Java), OWL 2 RL rules, rules (the "
+        "ontology compiled to SPARQL rules on pyoxigraph: linear, for large graphs), auto "
         "(HermiT when Java is installed, else OWL 2 RL) or none (queries then find no "
         "inferred classes; out/inferred.ttl is marked stale)",
     )

@@ -35,9 +35,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_graph_option(reason)
     reason.add_argument(
         "--engine",
-        choices=("auto", "hermit", "owlrl"),
+        choices=("auto", "hermit", "owlrl", "rules"),
         default="auto",
-        help="HermiT (needs Java), OWL 2 RL rules, or auto (HermiT when Java is installed)",
+        help="HermiT (needs Java), OWL 2 RL rules, rules (the ontology compiled to SPARQL rules "
+        "on pyoxigraph), or auto (HermiT when Java is installed)",
     )
     reason.add_argument("--out", type=Path, default=None, help="write the inferred triples here")
     reason.set_defaults(func=_reason)

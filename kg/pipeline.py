@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the build's own modules load in run_build: prefix_converter
 
 __all__ = ["ENGINE_NAMES", "BuildReport", "choose_reasoner", "prefix_converter", "run_build"]
 
-ENGINE_NAMES = {"hermit": "HermiT", "owlrl": "OWL 2 RL rules (owlrl)"}
+ENGINE_NAMES = {"hermit": "HermiT", "owlrl": "OWL 2 RL rules (owlrl)", "rules": "SPARQL rules"}
 # The first line of inferred.ttl after a build without reasoning (graph.nq leaves it out).
 STALE_NOTE = (
     f"{STALE_MARK} the last build ran with --reasoner none, so these triples (kept from an "

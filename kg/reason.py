@@ -1,4 +1,5 @@
-"""OWL reasoning over the built graph: HermiT through owlready2, or OWL 2 RL rules without Java."""
+"""OWL reasoning over the built graph: HermiT through owlready2, OWL 2 RL rules without Java, or
+the ontology compiled to SPARQL rules on pyoxigraph for large graphs (:mod:`kg.rules`)."""
 
 from __future__ import annotations
 
@@ -125,7 +126,8 @@ def kinase_types(graph: Graph, table: Path | None = None) -> Graph:
 def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto") -> ReasoningResult:
     """Check ``graph`` against the ontology and return the inferred types and relations.
 
-    ``engine`` is ``hermit``, ``owlrl`` or ``auto`` (HermiT when Java is installed, else owlrl).
+    ``engine`` is ``hermit``, ``owlrl``, ``rules`` (the ontology compiled to SPARQL rules run on
+    pyoxigraph, :mod:`kg.rules`) or ``auto`` (HermiT when Java is installed, else owlrl).
     """
     ontology = ontology if ontology is not None else load_ontology()
     notes: list[str] = []
@@ -145,8 +147,12 @@ def reason(graph: Graph, *, ontology: Graph | None = None, engine: str = "auto")
         result = _hermit(graph, ontology)
     elif engine == "owlrl":
         result = _owlrl(graph, ontology)
+    elif engine == "rules":
+        from kg.rules import reason_rules
+
+        result = reason_rules(graph, ontology)
     else:
-        raise ValueError(f"unknown reasoner {engine!r}: use hermit, owlrl or auto")
+        raise ValueError(f"unknown reasoner {engine!r}: use hermit, owlrl, rules or auto")
     result.seconds = time.perf_counter() - start
     result.notes[:0] = notes
     return result
@@ -172,8 +178,9 @@ def _ill_typed(graph: Graph, ontology: Graph) -> list[Inconsistency]:
             f"the lexical space of {_short(o.datatype)} (ill-typed literal)",
             (f'{_short(p)} "{as_written(o) or "(rewritten by rdflib)"}"^^{_short(o.datatype)}',),
         )
-        for s, p, o in graph
-        if p in declared and isinstance(o, Literal) and not well_typed(o)
+        for p in declared  # by property: the index skips labels, provenance, spans
+        for s, o in graph.subject_objects(p)
+        if isinstance(o, Literal) and not well_typed(o)
     ]
     return sorted(found, key=str)
 
