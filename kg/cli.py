@@ -202,6 +202,8 @@ def _engine(report: BuildReport) -> str:
 
     engine = report.trust.reasoning.engine if report.trust and report.trust.reasoning else ""
     name = ENGINE_NAMES.get(engine, engine)
+    if report.reasoner == "auto" and engine == "rules":
+        return f"{name} (--reasoner auto: a graph above 100,000 triples)"
     if report.reasoner == "auto":
         return f"{name} (--reasoner auto: {'Java found' if engine == 'hermit' else 'no Java'})"
     return name

@@ -269,7 +269,7 @@ def _finish_streaming(
     from kg.export import atomic_write
     from kg.sources.records import Problem
     from kg.store import open_store, write_store
-    from kg.trust import TrustReport, shape_problem
+    from kg.trust import TrustReport, inconsistency_problem, shape_problem
 
     assembled = report.assembled
     assert assembled is not None
@@ -280,25 +280,43 @@ def _finish_streaming(
         warnings=[shape_problem(v) for v in checked.warnings],
         timings={"shacl": checked.seconds},
     )
+    inferred = b""
     if report.reasoner is not None:
-        report.trust.warnings.append(
-            Problem(
-                "reasoner",
-                None,
-                None,
-                f"not run: the graph has more than {LARGE_GRAPH:,} triples, beyond what "
-                "HermiT and owlrl reason over in reasonable time",
-            )
-        )
+        progress(f"reasoning with the ontology's rules over {_count(assembled.triples, 'triple')}")
+        report.trust.reasoning = _reason_on_store(assembled.ntriples, report.reasoner)
+        report.trust.timings["reasoning"] = report.trust.reasoning.seconds
+        report.trust.errors += [
+            inconsistency_problem(i) for i in report.trust.reasoning.inconsistencies
+        ]
+        report.trust.warnings += [
+            Problem("reasoner", None, None, n) for n in report.trust.reasoning.notes
+        ]
+        inferred = _sorted_ntriples(report.trust.reasoning.inferred)
     if out is None:
         report.trust.errors += cross_source_problems(_memory_store(report), checked)
         return
     progress(f"writing {_count(assembled.triples, 'triple')} to {out / 'graph.nt'}")
     atomic_write(out / "graph.nt", assembled.ntriples)
     report.outputs["ntriples"] = out / "graph.nt"
-    progress(f"writing {out / 'graph.nq'}; marking {out / 'inferred.ttl'} stale")
-    report.outputs.update(_write_unreasoned(assembled.ntriples, out, base))
-    report.inferred_stale = True
+    if report.trust.reasoning is None:
+        progress(f"writing {out / 'graph.nq'}; marking {out / 'inferred.ttl'} stale")
+        report.outputs.update(_write_unreasoned(assembled.ntriples, out, base))
+        report.inferred_stale = True
+    else:
+        progress(f"writing {out / 'inferred.ttl'} and both graphs to {out / 'graph.nq'}")
+        from kg.export import nquads_of, to_turtle
+
+        atomic_write(out / "graph.nq", nquads_of(assembled.ntriples, inferred, base))
+        from rdflib import Graph
+
+        from kg.build import bind_prefixes
+        from kg.iris import Minter
+
+        named = Graph()
+        bind_prefixes(named, Minter(base))
+        named += report.trust.reasoning.inferred
+        atomic_write(out / "inferred.ttl", to_turtle(named))
+        report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
     progress(f"loading {out / 'graph.nq'} into the store {out / 'store'}/")
     report.outputs["store"] = write_store(out / "graph.nq", out / "store")
     store = open_store(out / "store")
@@ -311,6 +329,43 @@ def _finish_streaming(
         stale.unlink()
     progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
     report.outputs["html"] = _store_view(out / "store", out / "graph.html")
+
+
+def _reason_on_store(ntriples: bytes, reasoner: str) -> Any:
+    """The rules engine (:mod:`kg.rules`) over a large graph, loaded straight from N-Triples:
+    it grows linearly where HermiT and owlrl do not (see the README on what it proves)."""
+    import time as clock
+
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from kg.reason import ReasoningResult, load_ontology
+    from kg.rules import compile_rules, inconsistencies, load_store, new_facts, run_rules
+
+    started = clock.perf_counter()
+    ontology = load_ontology()
+    ruleset = compile_rules(ontology)
+    store = load_store(ontology)
+    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    run_rules(store, ruleset)
+    problems, notes = inconsistencies(store, ruleset, Graph(), ontology)
+    if reasoner in ("hermit", "owlrl"):
+        notes.insert(
+            0,
+            f"{reasoner} was asked for, but the graph has more than "
+            f"{LARGE_GRAPH:,} triples: the rules engine ran instead",
+        )
+    result = ReasoningResult(Graph(), "rules", 0.0, problems, [*ruleset.notes, *notes])
+    if not problems:
+        result.inferred = new_facts(store)
+    result.seconds = clock.perf_counter() - started
+    return result
+
+
+def _sorted_ntriples(graph: Any) -> bytes:
+    from kg.export import to_ntriples
+
+    return to_ntriples(graph) if len(graph) else b""
 
 
 def _memory_store(report: BuildReport) -> Any:

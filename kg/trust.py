@@ -19,6 +19,7 @@ from kg.xrefs import check_identifiers, identifier_gaps
 __all__ = [
     "TrustReport",
     "graph_names",
+    "inconsistency_problem",
     "run_checks",
     "shape_problem",
     "to_nquads",
@@ -78,12 +79,13 @@ def run_checks(
         progress(f"reasoning ({reasoner})")
         report.reasoning = reason(graph, engine=reasoner)
         timings["reasoning"] = report.reasoning.seconds
-        report.errors += [_inconsistency(i) for i in report.reasoning.inconsistencies]
+        report.errors += [inconsistency_problem(i) for i in report.reasoning.inconsistencies]
         report.warnings += [Problem("reasoner", None, None, n) for n in report.reasoning.notes]
     return report
 
 
-def _inconsistency(item: Inconsistency) -> Problem:
+def inconsistency_problem(item: Inconsistency) -> Problem:
+    """A clash the reasoner found, as a build problem."""
     facts = f" (from {'; '.join(item.facts)})" if item.facts else ""
     return Problem("cdek.ttl", item.individual, "owl", f"inconsistent: breaks {item.axiom}{facts}")
 
