@@ -163,8 +163,22 @@ DESIGN = (
             "Median overall survival was 10.4 months and 7.7 months in the respective arms.",
             {("os", "cabozantinib", "10.4"), ("os", "placebo", "7.7")},
         ),
-        (  # a list of time points: which value is which is unsure, nothing is drafted
+        (  # a list of time points: the values in the order of the times, the arm after them
             "At 6 and 12 months, the PFS rates were 61% and 40% in the cabozantinib group.",
+            {("pfs", "cabozantinib", "61"), ("pfs", "cabozantinib", "40")},
+        ),
+        (  # one run of values per arm, each as long as the list of times
+            "The 6 and 12 months PFS rates were 58% (95% CI 49-66) and 37% (95% CI 28-46) with "
+            "cabozantinib, whereas 31% (95% CI 22-40) and 12% (95% CI 6-20) with placebo.",
+            {
+                ("pfs", "cabozantinib", "58"),
+                ("pfs", "cabozantinib", "37"),
+                ("pfs", "placebo", "31"),
+                ("pfs", "placebo", "12"),
+            },
+        ),
+        (  # more values than the times pair: which is which is unsure, nothing is drafted
+            "At 6 and 12 months, the PFS rates were 61%, 40% and 22% in the cabozantinib group.",
             set(),
         ),
         (  # whose median? the sentence does not say
@@ -177,6 +191,25 @@ def test_arm_assignment(tmp_path: Path, sentence: str, expected: set[tuple[str, 
     records = _draft_text(tmp_path, DESIGN + sentence)
     found = {(r["endpoint"], r.get("arm"), r["value"]) for r in records if r["type"] == "outcome"}
     assert found == expected
+
+
+def test_values_paired_with_a_list_of_time_points(tmp_path: Path) -> None:
+    sentence = (
+        "The 6 and 12 months PFS rates were 58% (95% CI 49-66) and 37% (95% CI 28-46) with "
+        "cabozantinib, whereas 31% (95% CI 22-40) and 12% (95% CI 6-20) with placebo."
+    )
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["arm"], r["time_point"], r["time_unit"], r["value"], r["ci"])
+        for r in records
+        if r["type"] == "outcome"
+    }
+    assert found == {
+        ("cabozantinib", 6, "months", "58", "49 to 66"),
+        ("cabozantinib", 12, "months", "37", "28 to 46"),
+        ("placebo", 6, "months", "31", "22 to 40"),
+        ("placebo", 12, "months", "12", "6 to 20"),
+    }
 
 
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ counts and adverse-event frequencies, each assigned to its endpoint, arm and tim
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from kg.extract.assign import (
@@ -277,6 +278,68 @@ def _medians(
         )
 
 
+# a list of time points: "12 and 24 months", "at 6, 12 and 24 months"
+_TIME_LIST = re.compile(
+    r"(?<![\w.,])(?P<list>\d+(?:\s*,\s*\d+)*\s*(?:,\s*)?(?:and|&)\s*\d+)[\s-]*"
+    r"(?P<unit>week|month|year)s?\b(?![\s-]*(?:old|of\s+age))",
+    re.I,
+)
+# what joins the values of one run of a time-point list: "62% (95% CI 46-84) and 52%"
+_RUN_JOIN = re.compile(r"[\s,;)\]]*(?:and\s+)?")
+
+
+def _time_lists(
+    text: str, sentence: Segment, values: list[Number], assigned: list[Any], study: Study
+) -> dict[int, tuple[Number, str, Any]]:
+    """Values paired in order with a list of time points named before them: "12 and 24 months
+    rates were 62% and 52% in the X group while 74% and 59% in the Y group". Each run of as
+    many values as times, joined by "and" alone, is one arm's (the arm named right after the
+    run's last value, or a single-arm study's arm); nothing when the counts or arms do not
+    settle it. The index of each value paired, with its time, unit and arm."""
+    found: dict[int, tuple[Number, str, Any]] = {}
+    for match in _TIME_LIST.finditer(text, sentence.start, sentence.end):
+        times = [
+            Number(m.group(), match.start("list") + m.start(), match.start("list") + m.end())
+            for m in re.finditer(r"\d+", match["list"])
+        ]
+        after = [i for i, v in enumerate(values) if v.start >= match.end()]
+        later = _TIME_LIST.search(text, match.end(), sentence.end)
+        if later is not None:
+            after = [i for i in after if values[i].start < later.start()]
+        if (
+            not after
+            or len(after) % len(times)
+            or _AT_TIME.search(text, match.end(), values[after[-1]].end)
+        ):
+            continue
+        runs = [after[k : k + len(times)] for k in range(0, len(after), len(times))]
+        paired: dict[int, tuple[Number, str, Any]] = {}
+        arms_seen = []
+        for run in runs:
+            joined = all(
+                _RUN_JOIN.fullmatch(text, read_tail(text, values[a].end).end, values[b].start)
+                for a, b in pairwise(run)
+            )
+            arm = (
+                next(iter(study.arms.values()))
+                if study.single and study.arms
+                else assigned[run[-1]]
+            )
+            if (
+                not joined
+                or arm in (None, False)
+                or arm in arms_seen
+                or any(assigned[i] not in (None, arm) for i in run[:-1])
+            ):
+                paired = {}
+                break
+            arms_seen.append(arm)
+            for i, time in zip(run, times, strict=True):
+                paired[i] = (time, _unit(match["unit"]), arm)
+        found |= paired
+    return found
+
+
 def _rates(
     text: str,
     sentence: Segment,
@@ -288,12 +351,16 @@ def _rates(
 ) -> None:
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
     assigned = _arms_of(text, sentence, values, arms, study)
+    listed = _time_lists(text, sentence, values, assigned, study)
     for i, value in enumerate(values):
         endpoint = endpoint_before(text, lex, sentence, value.start, value_end=value.end)
         if endpoint is None:
             continue
         key = endpoint.entity.key
         timed = time_point_before(text, max(sentence.start, endpoint.start - 30), value.start)
+        if i in listed:
+            timed = listed[i][:2]
+            assigned[i] = listed[i][2]
         if timed is False or (key in _TIMED_ENDPOINTS and timed is None):
             continue
         if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS | _PROPORTION_ENDPOINTS:
@@ -332,12 +399,18 @@ def _rates(
             # "the disease control rate at 2 months was 59%", "59% at two months"
             later = _AT_TIME.match(text, value.end, sentence.end) or later
             timed = None
+        if i in listed:
+            later = None
         if not timed and later is not None and _count_value_of(later["n"]) is not None:
             # "29 patients (63%) had disease control at 16 weeks": the time after the endpoint
             record["time_point"] = _count_value_of(later["n"])
             record["time_unit"] = later["unit"].lower() + "s"
             numbers.append(Number(later["n"], later.start("n"), later.end("n")))
-        if timed and key in _TIMED_ENDPOINTS:
+        if i in listed:
+            number, unit = listed[i][:2]
+            record["time_point"], record["time_unit"] = int(number.text), unit
+            numbers.append(number)
+        elif timed and key in _TIMED_ENDPOINTS:
             number, unit = timed  # type: ignore[misc]
             if not number.text.isdigit():
                 continue
