@@ -212,6 +212,42 @@ def test_values_paired_with_a_list_of_time_points(tmp_path: Path) -> None:
     }
 
 
+CARRIED = (
+    "Median PFS was 7.4 months with cabozantinib and 3.1 months with placebo. "
+    "The 6-month PFS rate was 55% (95% CI 46-63) versus 21% (95% CI 14-30)."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # the arms of the sentence before, in the same paragraph, in their order
+            CARRIED,
+            {("cabozantinib", "55"), ("placebo", "21")},
+        ),
+        (  # a new paragraph: the arms are not carried
+            CARRIED.replace(". The", ".\n\nThe"),
+            set(),
+        ),
+        (  # the sentence before names one arm only: unsure, nothing is drafted
+            "Median PFS was 7.4 months with cabozantinib. "
+            "The 6-month PFS rate was 55% (95% CI 46-63) versus 21% (95% CI 14-30).",
+            set(),
+        ),
+    ],
+)
+def test_arms_carried_from_the_sentence_before(
+    tmp_path: Path, text: str, expected: set[tuple[str, str]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + text)
+    found = {
+        (r.get("arm"), r["value"])
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "rate"
+    }
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

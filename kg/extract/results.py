@@ -96,14 +96,20 @@ _AE_AGGREGATE = re.compile(r"\b(?:adverse\s+events?|toxicit(?:y|ies)|adverse\s+r
 
 
 def _arms_of(
-    text: str, sentence: Segment, values: list[Number], arms: list, study: Study
+    text: str,
+    sentence: Segment,
+    values: list[Number],
+    arms: list,
+    study: Study,
+    carried: list | None = None,
 ) -> list[Any]:
     """Each value's arm; a single-arm study's one arm for every value; None where unsure, and
-    for each value of a "respectively" list the sentence does not pair with arms."""
+    for each value of a "respectively" list the sentence does not pair with arms. ``carried``:
+    the arms the sentence before names, in the same paragraph."""
     if study.single:
         found: list[Any] = list(study.arms.values()) * len(values)
     else:
-        found = assign_arms(text, sentence, values, arms)
+        found = assign_arms(text, sentence, values, arms, carried)
     pair = study.two_arms()
     respective = re.search(r"\bin\s+the\s+respective\s+(?:\w+\s+)?(?:arms|groups)\b", sentence.text)
     if respective and pair and len(values) == 2 and found == [None, None]:
@@ -115,6 +121,14 @@ def _arms_of(
         paired = not study.single and all(found[i] is not None for i in listed)
         for i in listed:
             found[i] = found[i] if paired else False
+    return found
+
+
+def _distinct_arms(arms: list) -> list[Any]:
+    found: list[Any] = []
+    for arm, _, _ in arms:
+        if arm not in found:
+            found.append(arm)
     return found
 
 
@@ -150,22 +164,32 @@ def draft_results(
     text: str, sents: list[Segment], lex: Lexicon, drafts: DraftSet, study: Study
 ) -> None:
     """Outcome and adverse-event drafts from every sentence."""
+    previous: tuple[Segment, list] | None = None
     for sentence in sents:
+        # the arms the sentence before names, when it stands in the same paragraph
+        carried = None
+        if previous is not None and "\n\n" not in text[previous[0].end : sentence.start]:
+            carried = previous[1]
+        arms = arm_mentions(text, sentence, study, lex)
+        previous = (sentence, arms)
         if not re.search(r"\d", sentence.text) or _NOT_RESULTS.search(sentence.text):
             continue
         if _cites(sentence.text):
             continue
-        arms = arm_mentions(text, sentence, study, lex)
+        pair = study.two_arms()
+        named = [a.id for a in _distinct_arms(carried or [])]
+        if arms or pair is None or len(named) != 2 or set(named) != {a.id for a in pair}:
+            carried = None
         used: set[int] = set()
         _hazard_ratios(text, sentence, lex, drafts, study, used)
-        _medians(text, sentence, lex, drafts, study, arms, used)
+        _medians(text, sentence, lex, drafts, study, arms, used, carried)
         if _AE_LIST.search(sentence.text):
             _adverse_event_list(text, sentence, lex, drafts, study, arms)
         elif _AE_CONTEXT.search(sentence.text) or lex.mentions(
             "ae_term", text, sentence.start, sentence.end
         ):
-            _adverse_events(text, sentence, lex, drafts, study, arms, used)
-        _rates(text, sentence, lex, drafts, study, arms, used)
+            _adverse_events(text, sentence, lex, drafts, study, arms, used, carried)
+        _rates(text, sentence, lex, drafts, study, arms, used, carried)
 
 
 def _hazard_ratios(
@@ -203,6 +227,7 @@ def _medians(
     study: Study,
     arms: list,
     used: set[int],
+    carried: list | None = None,
 ) -> None:
     lower = sentence.text.lower()
     implied = "median" not in lower  # "PFS was 7.1 vs 4.0 months": a time to event is a median
@@ -220,7 +245,7 @@ def _medians(
         if not any(n.start == match.start("v") for n, _ in found):
             found.append((Number(match["v"], match.start("v"), match.end("v")), match["unit"]))
     found.sort(key=lambda item: item[0].start)
-    assigned = _arms_of(text, sentence, [n for n, _ in found], arms, study)
+    assigned = _arms_of(text, sentence, [n for n, _ in found], arms, study, carried)
     medians = [sentence.start + m.start() for m in re.finditer("median", lower)]
     if implied:
         medians = [sentence.start]
@@ -348,9 +373,10 @@ def _rates(
     study: Study,
     arms: list,
     used: set[int],
+    carried: list | None = None,
 ) -> None:
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
-    assigned = _arms_of(text, sentence, values, arms, study)
+    assigned = _arms_of(text, sentence, values, arms, study, carried)
     listed = _time_lists(text, sentence, values, assigned, study)
     for i, value in enumerate(values):
         endpoint = endpoint_before(text, lex, sentence, value.start, value_end=value.end)
@@ -538,10 +564,11 @@ def _adverse_events(
     study: Study,
     arms: list,
     used: set[int],
+    carried: list | None = None,
 ) -> None:
     terms = lex.mentions("ae_term", text, sentence.start, sentence.end)
     values = [v for v in percents(text, sentence.start, sentence.end) if v.start not in used]
-    assigned = _arms_of(text, sentence, values, arms, study)
+    assigned = _arms_of(text, sentence, values, arms, study, carried)
     previous_end = sentence.start
     sentence_arm = None
     if arms and len({a.id for a, _, _ in arms}) == 1:
