@@ -248,6 +248,36 @@ def test_arms_carried_from_the_sentence_before(
     assert found == expected
 
 
+REGISTRY = (
+    "Off-label targeted therapies in sarcoma: a national registry\n\n"
+    "We report 140 patients of a national registry who received sunitinib or pazopanib.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the whole cohort's rates: no drug, disease or subgroup named
+            "The DCR was 61% at two months and 42% at four months.",
+            {(2, "61"), (4, "42")},
+        ),
+        ("In GIST, the DCR was 61% at two months.", set()),  # a subgroup
+        ("The DCR with sunitinib was 61% at two months.", set()),  # one drug's patients
+        ("The ORR was computed with its 95% confidence interval.", set()),  # a level
+    ],
+)
+def test_registry_whole_cohort_rates(
+    tmp_path: Path, sentence: str, expected: set[tuple[int, str]]
+) -> None:
+    records = _draft_text(tmp_path, REGISTRY + sentence)
+    found = {
+        (r.get("time_point"), r["value"])
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "rate"
+    }
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

@@ -132,6 +132,20 @@ def _distinct_arms(arms: list) -> list[Any]:
     return found
 
 
+def _whole_cohort(text: str, sentence: Segment, lex: Lexicon) -> bool:
+    """Whether a registry's sentence states a result of its whole cohort: it opens on the
+    endpoint ("The DCR was ...") and names no drug, disease or subgroup."""
+    if not re.match(
+        r"(?:the\s+)?(?:median\s+)?[\w-]+(?:\s+[\w-]+){0,3}\s+(?:was|were)\b", sentence.text, re.I
+    ):
+        return False
+    if re.search(r"\b(?:in|among|for|with)\b", sentence.text.split(" was")[0], re.I):
+        return False
+    return not any(
+        lex.mentions(kind, text, sentence.start, sentence.end) for kind in ("drug", "disease")
+    )
+
+
 def _unit(word: str) -> str:
     word = word.lower()
     return "months" if word.startswith("mo") else "years" if word.startswith("y") else "weeks"
@@ -406,7 +420,7 @@ def _rates(
         ):
             continue
         whole = re.search(r"\b(?:overall|entire|whole|all\s+patients|total)\b", sentence.text, re.I)
-        if study.registry and arm is None and not whole:
+        if study.registry and arm is None and not whole and not _whole_cohort(text, sentence, lex):
             continue
         tail = read_tail(text, value.end)
         fields, numbers = _ci_fields(tail)
