@@ -278,6 +278,29 @@ def test_registry_whole_cohort_rates(
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The median overall survival was 9,6 months (IC 95% [7,2-12,0]).",
+            {("9.6", "7.2 to 12.0")},
+        ),
+        ("In GIST, the median overall survival was 9,6 months.", set()),
+        ("For the bone sarcomas, median overall survival was 9,6 months.", set()),
+    ],
+)
+def test_registry_whole_cohort_medians(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, str]]
+) -> None:
+    records = _draft_text(tmp_path, REGISTRY + sentence)
+    found = {
+        (r["value"], r.get("ci"))
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "median" and r["endpoint"] == "os"
+    }
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

@@ -286,7 +286,11 @@ def _medians(
         arm = assigned[i]
         if key == "follow-up":
             arm = None
-        elif arm is False or ((study.arms or study.randomized) and arm is None):
+        elif arm is False or (
+            (study.arms or study.randomized or study.registry)
+            and arm is None
+            and not (study.registry and _whole_cohort(text, sentence, lex))
+        ):
             continue  # whose median? not drafted
         tail = read_tail(text, value.end)
         fields, values = _ci_fields(tail)
