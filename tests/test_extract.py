@@ -301,6 +301,32 @@ def test_registry_whole_cohort_medians(
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # a count of responses with shares of patients, one broken at a line end
+            "Nineteen PRs were seen (21% of pa- tients treated with cabozantinib, 3% with "
+            "placebo).",
+            {("cabozantinib", "21", "proportion"), ("placebo", "3", "proportion")},
+        ),
+        (  # a rate the text names as one stays a rate
+            "The PR rate was 21% in patients treated with cabozantinib.",
+            {("cabozantinib", "21", "rate")},
+        ),
+    ],
+)
+def test_shares_of_patients_are_proportions(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r.get("arm"), r["value"], r["statistic"])
+        for r in records
+        if r["type"] == "outcome" and r["endpoint"] == "partial-response"
+    }
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

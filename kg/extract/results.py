@@ -132,6 +132,27 @@ def _distinct_arms(arms: list) -> list[Any]:
     return found
 
 
+def _share_of_patients(text: str, endpoint: Mention, value: Number) -> bool:
+    """Whether a percentage is a share of patients given with a count of events ("32 PRs were
+    observed (17% of patients treated with X)"), not a rate the text names as one: a
+    proportion."""
+    if endpoint.end > value.start or re.search(
+        r"\brates?\b", text[endpoint.start : value.start], re.I
+    ):
+        return False
+    if not re.match(r"[A-Z]{2,4}s\b", text[endpoint.start : endpoint.end + 1]):
+        return False  # the endpoint counted: "PRs", "CRs"
+    share = r"%\s*of\s+(?:the\s+)?pa(?:-\s*)?tients\b"
+    if re.match(rf"\s*{share}", text[value.end :]):
+        return True
+    # a list continuing one: "(17% of patients treated with A, 14% with B)"
+    return bool(
+        re.search(share, text[endpoint.end : value.start])
+        and re.match(r"\s*%\s*with\b", text[value.end :])
+        and re.search(r"(?:,|\band)\s*$", text[endpoint.end : value.start])
+    )
+
+
 def _whole_cohort(text: str, sentence: Segment, lex: Lexicon) -> bool:
     """Whether a registry's sentence states a result of its whole cohort: it opens on the
     endpoint ("The DCR was ...") and names no drug, disease or subgroup."""
@@ -432,7 +453,9 @@ def _rates(
             "type": "outcome",
             "study": study.id,
             "endpoint": drafts.name(endpoint.entity),
-            "statistic": "proportion" if key in _PROPORTION_ENDPOINTS else "rate",
+            "statistic": "proportion"
+            if key in _PROPORTION_ENDPOINTS or _share_of_patients(text, endpoint, value)
+            else "rate",
             "value": _value(value.text, text, value.start),
             "unit": "percent",
         }
