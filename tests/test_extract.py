@@ -327,6 +327,41 @@ def test_shares_of_patients_are_proportions(
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the whole trial's share, then a colon's list by arm
+            "In all, 41% of the patients in the trial (98 of 240) had disease progression: "
+            "30% of the patients (36 of 120) in the cabozantinib group and 52% of the patients "
+            "(62 of 120) in the placebo group.",
+            {
+                ("progression", None, "41", 98),
+                ("progression", "cabozantinib", "30", 36),
+                ("progression", "placebo", "52", 62),
+            },
+        ),
+        (  # a share of one arm that had stable disease
+            "About 47 percent in the cabozantinib group had stable disease.",
+            {("stable-disease", "cabozantinib", "~47", None)},
+        ),
+        (  # progression named as a time, not an event patients had: nothing drafted
+            "Treatment continued until disease progression in 41% of the patients.",
+            set(),
+        ),
+    ],
+)
+def test_shares_of_patients_with_an_event(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, Any, str, Any]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["endpoint"], r.get("arm"), r["value"], r.get("count"))
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "proportion"
+    }
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

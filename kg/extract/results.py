@@ -50,7 +50,9 @@ _PROPORTION_ENDPOINTS = {
     "still-on-treatment",
 }
 # "(12 of 40)" within the clause after a percentage and its arm
-_LATER_COUNT = re.compile(r"[^%;]{0,60}?\(\s*(?P<n>\d+)\s+of\s+(?P<of>\d+)\s*\)")
+_LATER_COUNT = re.compile(
+    r"(?:\s*(?:%|percent\b))?[^%;]{0,60}?\(\s*(?P<n>\d+)\s+of\s+(?P<of>\d+)\s*\)"
+)
 _DURATION = re.compile(rf"(?P<v>{NUMBER})\s*(?P<unit>months?|mo|years?|weeks?)\b", re.I)
 _PAIR = re.compile(
     rf"(?P<a>{NUMBER})\s*(?:months?\s*)?(?:vs\.?|versus|compared\s+with|and)\s*(?P<b>{NUMBER})\s*"
@@ -130,6 +132,46 @@ def _distinct_arms(arms: list) -> list[Any]:
         if arm not in found:
             found.append(arm)
     return found
+
+
+# events patients "had": the share of patients with one is a proportion
+_EVENT_ENDPOINTS = {"progression", "stable-disease"}
+_HAD = re.compile(r"\b(?:had|experienced|developed)\s+(?:an?\s+)?\[?\s*$", re.I)
+
+
+def _event_of(
+    text: str, lex: Lexicon, sentence: Segment, value: Number, values: list[Number]
+) -> Mention | None:
+    """The event a percentage of patients had: named right after it ("33% of the patients
+    (28 of 84) had disease progression", "42 percent in the X group had stable disease"), or
+    in the list a colon opens after it ("had disease progression: 12% of the patients in
+    the X group and 63% in the Y group")."""
+    events = [
+        m
+        for m in lex.mentions("endpoint", text, sentence.start, sentence.end)
+        if m.entity.key in _EVENT_ENDPOINTS and _HAD.search(text[max(0, m.start - 30) : m.start])
+    ]
+    later = [v for v in values if v.start > value.end]
+    for event in events:
+        if event.start >= value.end:
+            if later and later[0].start < event.start:
+                return None  # another value stands between
+            between = text[value.end : event.start]
+            if re.fullmatch(
+                r"\s*(?:%|percent)\s*(?:of\s+(?:the\s+)?(?:patients|those))?[^%.;:]{0,60}?"
+                r"\b(?:had|experienced|developed)\s+(?:an?\s+)?\[?\s*",
+                between,
+                re.I,
+            ):
+                return event
+            return None
+        if re.match(r"\s*:", text[event.end : event.end + 3]) and not re.search(
+            r"[.;]", text[event.end : value.start]
+        ):
+            listed = text[event.end : value.start]
+            if not lex.mentions("endpoint", text, event.end, value.start) and len(listed) < 120:
+                return event
+    return None
 
 
 def _share_of_patients(text: str, endpoint: Mention, value: Number) -> bool:
@@ -419,6 +461,9 @@ def _rates(
     listed = _time_lists(text, sentence, values, assigned, study)
     for i, value in enumerate(values):
         endpoint = endpoint_before(text, lex, sentence, value.start, value_end=value.end)
+        event = _event_of(text, lex, sentence, value, values)
+        if event is not None:
+            endpoint = event
         if endpoint is None:
             continue
         key = endpoint.entity.key
@@ -428,7 +473,7 @@ def _rates(
             assigned[i] = listed[i][2]
         if timed is False or (key in _TIMED_ENDPOINTS and timed is None):
             continue
-        if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS | _PROPORTION_ENDPOINTS:
+        if key not in _RATE_ENDPOINTS | _TIMED_ENDPOINTS | _PROPORTION_ENDPOINTS and not event:
             continue
         before = text[max(sentence.start, value.start - 20) : value.start].lower()
         if re.search(
@@ -440,8 +485,17 @@ def _rates(
         arm = assigned[i]
         if study.registry and lex.mentions("disease", text, sentence.start, value.start):
             continue  # a histotype subgroup of a registry cohort: whose rate is unsure
+        # "33% of the patients in the trial had ...": the whole trial's, no arm's
+        whole_trial = re.match(
+            r"\s*(?:%|percent)\s*of\s+(?:all\s+)?(?:the\s+)?patients\s+in\s+the\s+(?:trial|study)\b",
+            text[value.end : value.end + 80],
+            re.I,
+        )
         if arm is False or (
-            (study.arms or study.randomized) and arm is None and not study.registry
+            (study.arms or study.randomized)
+            and arm is None
+            and not study.registry
+            and not whole_trial
         ):
             continue
         whole = re.search(r"\b(?:overall|entire|whole|all\s+patients|total)\b", sentence.text, re.I)
@@ -454,7 +508,9 @@ def _rates(
             "study": study.id,
             "endpoint": drafts.name(endpoint.entity),
             "statistic": "proportion"
-            if key in _PROPORTION_ENDPOINTS or _share_of_patients(text, endpoint, value)
+            if key in _PROPORTION_ENDPOINTS
+            or event is not None
+            or _share_of_patients(text, endpoint, value)
             else "rate",
             "value": _value(value.text, text, value.start),
             "unit": "percent",
