@@ -344,6 +344,14 @@ def test_shares_of_patients_are_proportions(
             "About 47 percent in the cabozantinib group had stable disease.",
             {("stable-disease", "cabozantinib", "~47", None)},
         ),
+        (  # a comparison continuing the event's share
+            "About 47 percent in the cabozantinib group had stable disease for 4 months or "
+            "longer, compared with 28 percent of those in the placebo group.",
+            {
+                ("stable-disease", "cabozantinib", "~47", None),
+                ("stable-disease", "placebo", "28", None),
+            },
+        ),
         (  # progression named as a time, not an event patients had: nothing drafted
             "Treatment continued until disease progression in 41% of the patients.",
             set(),
@@ -360,6 +368,20 @@ def test_shares_of_patients_with_an_event(
         if r["type"] == "outcome" and r["statistic"] == "proportion"
     }
     assert found == expected
+
+
+def test_patients_progression_free_at_a_time(tmp_path: Path) -> None:
+    sentence = (
+        "At the cut-off, 44% (95% CI 35-53) of patients in the cabozantinib group were "
+        "progression-free at 9 months."
+    )
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["endpoint"], r.get("arm"), r["statistic"], r["value"], r.get("time_point"))
+        for r in records
+        if r["type"] == "outcome"
+    }
+    assert found == {("pfs", "cabozantinib", "rate", "44", 9)}
 
 
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:

@@ -134,6 +134,12 @@ def _distinct_arms(arms: list) -> list[Any]:
     return found
 
 
+_PROGRESSION_FREE = re.compile(
+    r"\s*%\s*(?:[(\[][^()\[\]]{0,60}[)\]]\s*)?of\s+(?:the\s+)?(?:patients|participants)\s+"
+    r"(?:(?:in|on)\s+the\s+[\w-]+\s+(?:group|arm)\s+)?(?:were|remained)\s+(?P<name>(?:alive\s+and\s+)?progression[-\s]free)\s+at\s+"
+    r"(?P<n>\d+)[\s-]*(?P<unit>week|month|year)s?\b",
+    re.I,
+)
 # events patients "had": the share of patients with one is a proportion
 _EVENT_ENDPOINTS = {"progression", "stable-disease"}
 _HAD = re.compile(r"\b(?:had|experienced|developed)\s+(?:an?\s+)?\[?\s*$", re.I)
@@ -165,6 +171,15 @@ def _event_of(
             ):
                 return event
             return None
+        earlier = [v for v in values if v.end <= event.start]
+        if (
+            earlier
+            and event.end <= value.start
+            and _event_of(text, lex, sentence, earlier[-1], values) is event
+            and re.search(r"\b(?:compared\s+with|versus|vs\.?)\s*$", _words_before(text, value))
+            and not lex.mentions("endpoint", text, event.end, value.start)
+        ):
+            return event  # "42 percent ... had stable disease, compared with 33 percent ..."
         if re.match(r"\s*:", text[event.end : event.end + 3]) and not re.search(
             r"[.;]", text[event.end : value.start]
         ):
@@ -172,6 +187,12 @@ def _event_of(
             if not lex.mentions("endpoint", text, event.end, value.start) and len(listed) < 120:
                 return event
     return None
+
+
+def _words_before(text: str, value: Number) -> str:
+    """The words right before a value, its relation ("nearly") left out."""
+    before = text[max(0, value.start - 40) : value.start]
+    return _RELATION.sub("", before).rstrip()
 
 
 def _share_of_patients(text: str, endpoint: Mention, value: Number) -> bool:
@@ -464,6 +485,13 @@ def _rates(
         event = _event_of(text, lex, sentence, value, values)
         if event is not None:
             endpoint = event
+        free = _PROGRESSION_FREE.match(text, value.end, sentence.end)
+        pfs = lex.find("endpoint", "progression-free survival")
+        if free is not None and pfs is not None and i not in listed:
+            # "52% (95% CI 37-65) of patients were progression-free at 6 months"
+            endpoint = Mention(pfs, free.start("name"), free.end("name"), free["name"])
+            listed[i] = (Number(free["n"], free.start("n"), free.end("n")), _unit(free["unit"]))
+            listed[i] += (assigned[i],)
         if endpoint is None:
             continue
         key = endpoint.entity.key
