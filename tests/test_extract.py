@@ -384,6 +384,37 @@ def test_patients_progression_free_at_a_time(tmp_path: Path) -> None:
     assert found == {("pfs", "cabozantinib", "rate", "44", 9)}
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the whole trial's counts, in words and digits
+            "Four CRs and 27 PRs were observed.",
+            {("complete-response", None, 4), ("partial-response", None, 27)},
+        ),
+        ("None of the patients had a complete response.", {("complete-response", None, 0)}),
+        (  # the arm the statement names, in its own clause
+            "Responses were seen in 40 of 120 patients with cabozantinib and 3 of 120 with "
+            "placebo; 5 patients on cabozantinib had a complete response.",
+            {("complete-response", "cabozantinib", 5)},
+        ),
+        (  # an arm named elsewhere in the clause: whose count is unsure
+            "With cabozantinib, 5 patients had a complete response.",
+            set(),
+        ),
+    ],
+)
+def test_response_counts(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, Any, int]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["endpoint"], r.get("arm"), r["value"])
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "count"
+    }
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

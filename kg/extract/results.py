@@ -270,7 +270,10 @@ def draft_results(
             carried = previous[1]
         arms = arm_mentions(text, sentence, study, lex)
         previous = (sentence, arms)
-        if not re.search(r"\d", sentence.text) or _NOT_RESULTS.search(sentence.text):
+        if _NOT_RESULTS.search(sentence.text) or _cites(sentence.text):
+            continue
+        _response_counts(text, sentence, lex, drafts, study, arms)
+        if not re.search(r"\d", sentence.text):
             continue
         if _cites(sentence.text):
             continue
@@ -788,3 +791,74 @@ def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int)
                 return term
             break
     return None
+
+
+# a count written in digits or words: "3", "Three", "Forty-eight"
+_COUNT_WORD = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen"
+    r"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-[a-z]+)?)"
+)
+_RESPONSE_NAME = r"(?:CRs?|PRs?|complete\s+responses?|partial\s+responses?)"
+# "Three CRs and 32 PRs were observed", "4 complete responses were seen"
+_RESPONSES_SEEN = re.compile(
+    rf"(?<![\w.,])(?P<n1>{_COUNT_WORD})\s+(?P<e1>{_RESPONSE_NAME})"
+    rf"(?:\s*(?:,|and)\s*(?P<n2>{_COUNT_WORD})\s+(?P<e2>{_RESPONSE_NAME}))?"
+    r"\s+(?:were|was)\s+(?:observed|seen|recorded|noted)\b",
+    re.I,
+)
+# "None of the patients had a complete response", "2 patients on X had a complete response"
+_RESPONSE_HAD = re.compile(
+    rf"(?<![\w.,])(?P<n1>none|{_COUNT_WORD})\s+(?:of\s+the\s+)?(?:patients?|participants?)"
+    r"(?P<who>\s+(?:on|receiving|treated\s+with|in\s+the)\s+[\w-]+(?:\s+(?:group|arm))?)?"
+    rf"\s+(?:had|achieved)\s+an?\s+(?P<e1>{_RESPONSE_NAME})\b",
+    re.I,
+)
+
+
+def _response_counts(
+    text: str, sentence: Segment, lex: Lexicon, drafts: DraftSet, study: Study, arms: list
+) -> None:
+    """Counts of complete and partial responses a sentence states: the arm the statement
+    names, or, where the sentence names no arm, drug or disease, the whole study's."""
+    for pattern in (_RESPONSES_SEEN, _RESPONSE_HAD):
+        for match in pattern.finditer(text, sentence.start, sentence.end):
+            # the clause of the statement: between semicolons
+            begin = text.rfind(";", sentence.start, match.start()) + 1 or sentence.start
+            end = text.find(";", match.end(), sentence.end)
+            end = sentence.end if end < 0 else end
+            clause = [a for a in arms if begin <= a[1] < end]
+            inside = [a for a in clause if match.start() <= a[1] < match.end()]
+            if len(clause) != len(inside) or len({a[0].id for a in inside}) > 1:
+                continue  # an arm named elsewhere in the clause: whose count is unsure
+            if pattern is _RESPONSE_HAD and bool(match["who"]) != bool(inside):
+                continue
+            arm = inside[0][0] if inside else None
+            if arm is None and (
+                study.single
+                or any(
+                    lex.mentions(kind, text, sentence.start, sentence.end)
+                    for kind in ("drug", "disease")
+                )
+            ):
+                continue
+            for n, name in (("n1", "e1"), ("n2", "e2")):
+                if match.groupdict().get(n) is None:
+                    continue
+                endpoint = lex.find("endpoint", re.sub(r"\s+", " ", match[name]))
+                found = numbers_in_text(match[n])
+                if endpoint is None or len(found) != 1:
+                    continue
+                value = int(next(iter(found)))
+                record: dict[str, Any] = {
+                    "type": "outcome",
+                    "study": study.id,
+                    "endpoint": drafts.name(endpoint),
+                    "statistic": "count",
+                }
+                if arm is not None:
+                    record["arm"] = arm.id
+                record |= {"value": value, "unit": "patients", "count": value}
+                number = Number(match[n], match.start(n), match.end(n))
+                drafts.add(
+                    Draft(record, [(sentence.start, sentence.end)], "response-count", 0.6, [number])
+                )
