@@ -415,6 +415,32 @@ def test_response_counts(
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Median metastasis-free survival was 14.2 months with cabozantinib and 9.8 months "
+            "with placebo.",
+            {("mfs", "cabozantinib", "14.2"), ("mfs", "placebo", "9.8")},
+        ),
+        (
+            "The 2-year relapse-free survival rate was 64% with cabozantinib.",
+            {("rfs", "cabozantinib", "64")},
+        ),
+        (
+            "Median time to treatment failure was 6.1 months with cabozantinib.",
+            {("ttf", "cabozantinib", "6.1")},
+        ),
+    ],
+)
+def test_further_oncology_endpoints(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {(r["endpoint"], r.get("arm"), r["value"]) for r in records if r["type"] == "outcome"}
+    assert found == expected
+
+
 def test_new_entities_of_every_kind_load(tmp_path: Path) -> None:
     """Names the curated catalogue lacks (a drug stem, a lexicon-only term, target, disease)
     become flagged entities of the draft, and the draft checks."""

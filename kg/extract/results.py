@@ -24,7 +24,7 @@ from kg.normalize import numbers_in_text
 __all__ = ["draft_results"]
 
 _RATE_ENDPOINTS = {"orr", "dcr", "cbr", "pcr", "complete-response", "partial-response"}
-_TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs"}
+_TIMED_ENDPOINTS = {"pfs", "os", "rfs", "dfs", "efs", "mfs", "dmfs", "pfs2"}
 # an endpoint stated to be a duration: "PFS was", "overall survival of", "survival: "
 _STATED = re.compile(r"\b(?:was|were|of)\b|:")
 _AT_TIME = re.compile(
