@@ -148,10 +148,10 @@ _HAD = re.compile(r"\b(?:had|experienced|developed)\s+(?:an?\s+)?\[?\s*$", re.I)
 def _event_of(
     text: str, lex: Lexicon, sentence: Segment, value: Number, values: list[Number]
 ) -> Mention | None:
-    """The event a percentage of patients had: named right after it ("33% of the patients
-    (28 of 84) had disease progression", "42 percent in the X group had stable disease"), or
-    in the list a colon opens after it ("had disease progression: 12% of the patients in
-    the X group and 63% in the Y group")."""
+    """The event a percentage of patients had: named right after it ("41% of the patients
+    (98 of 240) had disease progression", "47 percent in the X group had stable disease"), or
+    in the list a colon opens after it ("had disease progression: 30% of the patients in
+    the X group and 52% in the Y group")."""
     events = [
         m
         for m in lex.mentions("endpoint", text, sentence.start, sentence.end)
@@ -179,7 +179,7 @@ def _event_of(
             and re.search(r"\b(?:compared\s+with|versus|vs\.?)\s*$", _words_before(text, value))
             and not lex.mentions("endpoint", text, event.end, value.start)
         ):
-            return event  # "42 percent ... had stable disease, compared with 33 percent ..."
+            return event  # "47 percent ... had stable disease, compared with 28 percent ..."
         if re.match(r"\s*:", text[event.end : event.end + 3]) and not re.search(
             r"[.;]", text[event.end : value.start]
         ):
@@ -196,8 +196,8 @@ def _words_before(text: str, value: Number) -> str:
 
 
 def _share_of_patients(text: str, endpoint: Mention, value: Number) -> bool:
-    """Whether a percentage is a share of patients given with a count of events ("32 PRs were
-    observed (17% of patients treated with X)"), not a rate the text names as one: a
+    """Whether a percentage is a share of patients given with a count of events ("19 PRs were
+    seen (21% of patients treated with X)"), not a rate the text names as one: a
     proportion."""
     if endpoint.end > value.start or re.search(
         r"\brates?\b", text[endpoint.start : value.start], re.I
@@ -208,7 +208,7 @@ def _share_of_patients(text: str, endpoint: Mention, value: Number) -> bool:
     share = r"%\s*of\s+(?:the\s+)?pa(?:-\s*)?tients\b"
     if re.match(rf"\s*{share}", text[value.end :]):
         return True
-    # a list continuing one: "(17% of patients treated with A, 14% with B)"
+    # a list continuing one: "(21% of patients treated with A, 12% with B)"
     return bool(
         re.search(share, text[endpoint.end : value.start])
         and re.match(r"\s*%\s*with\b", text[value.end :])
@@ -414,15 +414,15 @@ _TIME_LIST = re.compile(
     r"(?P<unit>week|month|year)s?\b(?![\s-]*(?:old|of\s+age))",
     re.I,
 )
-# what joins the values of one run of a time-point list: "62% (95% CI 46-84) and 52%"
+# what joins the values of one run of a time-point list: "58% (95% CI 49-66) and 37%"
 _RUN_JOIN = re.compile(r"[\s,;)\]]*(?:and\s+)?")
 
 
 def _time_lists(
     text: str, sentence: Segment, values: list[Number], assigned: list[Any], study: Study
 ) -> dict[int, tuple[Number, str, Any]]:
-    """Values paired in order with a list of time points named before them: "12 and 24 months
-    rates were 62% and 52% in the X group while 74% and 59% in the Y group". Each run of as
+    """Values paired in order with a list of time points named before them: "6 and 12 months
+    rates were 58% and 37% in the X group, whereas 31% and 12% in the Y group". Each run of as
     many values as times, joined by "and" alone, is one arm's (the arm named right after the
     run's last value, or a single-arm study's arm); nothing when the counts or arms do not
     settle it. The index of each value paired, with its time, unit and arm."""
@@ -491,7 +491,7 @@ def _rates(
         free = _PROGRESSION_FREE.match(text, value.end, sentence.end)
         pfs = lex.find("endpoint", "progression-free survival")
         if free is not None and pfs is not None and i not in listed:
-            # "52% (95% CI 37-65) of patients were progression-free at 6 months"
+            # "44% (95% CI 35-53) of patients were progression-free at 9 months"
             endpoint = Mention(pfs, free.start("name"), free.end("name"), free["name"])
             listed[i] = (Number(free["n"], free.start("n"), free.end("n")), _unit(free["unit"]))
             listed[i] += (assigned[i],)
@@ -516,7 +516,7 @@ def _rates(
         arm = assigned[i]
         if study.registry and lex.mentions("disease", text, sentence.start, value.start):
             continue  # a histotype subgroup of a registry cohort: whose rate is unsure
-        # "33% of the patients in the trial had ...": the whole trial's, no arm's
+        # "41% of the patients in the trial had ...": the whole trial's, no arm's
         whole_trial = re.match(
             r"\s*(?:%|percent)\s*of\s+(?:all\s+)?(?:the\s+)?patients\s+in\s+the\s+(?:trial|study)\b",
             text[value.end : value.end + 80],
@@ -793,20 +793,20 @@ def _term_for(text: str, value: Number, terms: list[Mention], previous_end: int)
     return None
 
 
-# a count written in digits or words: "3", "Three", "Forty-eight"
+# a count written in digits or words: "3", "Four", "Thirty-one"
 _COUNT_WORD = (
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen"
     r"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-[a-z]+)?)"
 )
 _RESPONSE_NAME = r"(?:CRs?|PRs?|complete\s+responses?|partial\s+responses?)"
-# "Three CRs and 32 PRs were observed", "4 complete responses were seen"
+# "Four CRs and 27 PRs were observed", "4 complete responses were seen"
 _RESPONSES_SEEN = re.compile(
     rf"(?<![\w.,])(?P<n1>{_COUNT_WORD})\s+(?P<e1>{_RESPONSE_NAME})"
     rf"(?:\s*(?:,|and)\s*(?P<n2>{_COUNT_WORD})\s+(?P<e2>{_RESPONSE_NAME}))?"
     r"\s+(?:were|was)\s+(?:observed|seen|recorded|noted)\b",
     re.I,
 )
-# "None of the patients had a complete response", "2 patients on X had a complete response"
+# "None of the patients had a partial response", "5 patients on X had a complete response"
 _RESPONSE_HAD = re.compile(
     rf"(?<![\w.,])(?P<n1>none|{_COUNT_WORD})\s+(?:of\s+the\s+)?(?:patients?|participants?)"
     r"(?P<who>\s+(?:on|receiving|treated\s+with|in\s+the)\s+[\w-]+(?:\s+(?:group|arm))?)?"
