@@ -163,8 +163,22 @@ DESIGN = (
             "Median overall survival was 10.4 months and 7.7 months in the respective arms.",
             {("os", "cabozantinib", "10.4"), ("os", "placebo", "7.7")},
         ),
-        (  # a list of time points: which value is which is unsure, nothing is drafted
+        (  # a list of time points: the values in the order of the times, the arm after them
             "At 6 and 12 months, the PFS rates were 61% and 40% in the cabozantinib group.",
+            {("pfs", "cabozantinib", "61"), ("pfs", "cabozantinib", "40")},
+        ),
+        (  # one run of values per arm, each as long as the list of times
+            "The 6 and 12 months PFS rates were 58% (95% CI 49-66) and 37% (95% CI 28-46) with "
+            "cabozantinib, whereas 31% (95% CI 22-40) and 12% (95% CI 6-20) with placebo.",
+            {
+                ("pfs", "cabozantinib", "58"),
+                ("pfs", "cabozantinib", "37"),
+                ("pfs", "placebo", "31"),
+                ("pfs", "placebo", "12"),
+            },
+        ),
+        (  # more values than the times pair: which is which is unsure, nothing is drafted
+            "At 6 and 12 months, the PFS rates were 61%, 40% and 22% in the cabozantinib group.",
             set(),
         ),
         (  # whose median? the sentence does not say
@@ -174,6 +188,254 @@ DESIGN = (
     ],
 )
 def test_arm_assignment(tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {(r["endpoint"], r.get("arm"), r["value"]) for r in records if r["type"] == "outcome"}
+    assert found == expected
+
+
+def test_values_paired_with_a_list_of_time_points(tmp_path: Path) -> None:
+    sentence = (
+        "The 6 and 12 months PFS rates were 58% (95% CI 49-66) and 37% (95% CI 28-46) with "
+        "cabozantinib, whereas 31% (95% CI 22-40) and 12% (95% CI 6-20) with placebo."
+    )
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["arm"], r["time_point"], r["time_unit"], r["value"], r["ci"])
+        for r in records
+        if r["type"] == "outcome"
+    }
+    assert found == {
+        ("cabozantinib", 6, "months", "58", "49 to 66"),
+        ("cabozantinib", 12, "months", "37", "28 to 46"),
+        ("placebo", 6, "months", "31", "22 to 40"),
+        ("placebo", 12, "months", "12", "6 to 20"),
+    }
+
+
+CARRIED = (
+    "Median PFS was 7.4 months with cabozantinib and 3.1 months with placebo. "
+    "The 6-month PFS rate was 55% (95% CI 46-63) versus 21% (95% CI 14-30)."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # the arms of the sentence before, in the same paragraph, in their order
+            CARRIED,
+            {("cabozantinib", "55"), ("placebo", "21")},
+        ),
+        (  # a new paragraph: the arms are not carried
+            CARRIED.replace(". The", ".\n\nThe"),
+            set(),
+        ),
+        (  # the sentence before names one arm only: unsure, nothing is drafted
+            "Median PFS was 7.4 months with cabozantinib. "
+            "The 6-month PFS rate was 55% (95% CI 46-63) versus 21% (95% CI 14-30).",
+            set(),
+        ),
+    ],
+)
+def test_arms_carried_from_the_sentence_before(
+    tmp_path: Path, text: str, expected: set[tuple[str, str]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + text)
+    found = {
+        (r.get("arm"), r["value"])
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "rate"
+    }
+    assert found == expected
+
+
+REGISTRY = (
+    "Off-label targeted therapies in sarcoma: a national registry\n\n"
+    "We report 140 patients of a national registry who received sunitinib or pazopanib.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the whole cohort's rates: no drug, disease or subgroup named
+            "The DCR was 61% at two months and 42% at four months.",
+            {(2, "61"), (4, "42")},
+        ),
+        ("In GIST, the DCR was 61% at two months.", set()),  # a subgroup
+        ("The DCR with sunitinib was 61% at two months.", set()),  # one drug's patients
+        ("The ORR was computed with its 95% confidence interval.", set()),  # a level
+    ],
+)
+def test_registry_whole_cohort_rates(
+    tmp_path: Path, sentence: str, expected: set[tuple[int, str]]
+) -> None:
+    records = _draft_text(tmp_path, REGISTRY + sentence)
+    found = {
+        (r.get("time_point"), r["value"])
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "rate"
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The median overall survival was 9,6 months (IC 95% [7,2-12,0]).",
+            {("9.6", "7.2 to 12.0")},
+        ),
+        ("In GIST, the median overall survival was 9,6 months.", set()),
+        ("For the bone sarcomas, median overall survival was 9,6 months.", set()),
+    ],
+)
+def test_registry_whole_cohort_medians(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, str]]
+) -> None:
+    records = _draft_text(tmp_path, REGISTRY + sentence)
+    found = {
+        (r["value"], r.get("ci"))
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "median" and r["endpoint"] == "os"
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # a count of responses with shares of patients, one broken at a line end
+            "Nineteen PRs were seen (21% of pa- tients treated with cabozantinib, 3% with "
+            "placebo).",
+            {("cabozantinib", "21", "proportion"), ("placebo", "3", "proportion")},
+        ),
+        (  # a rate the text names as one stays a rate
+            "The PR rate was 21% in patients treated with cabozantinib.",
+            {("cabozantinib", "21", "rate")},
+        ),
+    ],
+)
+def test_shares_of_patients_are_proportions(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r.get("arm"), r["value"], r["statistic"])
+        for r in records
+        if r["type"] == "outcome" and r["endpoint"] == "partial-response"
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the whole trial's share, then a colon's list by arm
+            "In all, 41% of the patients in the trial (98 of 240) had disease progression: "
+            "30% of the patients (36 of 120) in the cabozantinib group and 52% of the patients "
+            "(62 of 120) in the placebo group.",
+            {
+                ("progression", None, "41", 98),
+                ("progression", "cabozantinib", "30", 36),
+                ("progression", "placebo", "52", 62),
+            },
+        ),
+        (  # a share of one arm that had stable disease
+            "About 47 percent in the cabozantinib group had stable disease.",
+            {("stable-disease", "cabozantinib", "~47", None)},
+        ),
+        (  # a comparison continuing the event's share
+            "About 47 percent in the cabozantinib group had stable disease for 4 months or "
+            "longer, compared with 28 percent of those in the placebo group.",
+            {
+                ("stable-disease", "cabozantinib", "~47", None),
+                ("stable-disease", "placebo", "28", None),
+            },
+        ),
+        (  # progression named as a time, not an event patients had: nothing drafted
+            "Treatment continued until disease progression in 41% of the patients.",
+            set(),
+        ),
+    ],
+)
+def test_shares_of_patients_with_an_event(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, Any, str, Any]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["endpoint"], r.get("arm"), r["value"], r.get("count"))
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "proportion"
+    }
+    assert found == expected
+
+
+def test_patients_progression_free_at_a_time(tmp_path: Path) -> None:
+    sentence = (
+        "At the cut-off, 44% (95% CI 35-53) of patients in the cabozantinib group were "
+        "progression-free at 9 months."
+    )
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["endpoint"], r.get("arm"), r["statistic"], r["value"], r.get("time_point"))
+        for r in records
+        if r["type"] == "outcome"
+    }
+    assert found == {("pfs", "cabozantinib", "rate", "44", 9)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the whole trial's counts, in words and digits
+            "Four CRs and 27 PRs were observed.",
+            {("complete-response", None, 4), ("partial-response", None, 27)},
+        ),
+        ("None of the patients had a complete response.", {("complete-response", None, 0)}),
+        (  # the arm the statement names, in its own clause
+            "Responses were seen in 40 of 120 patients with cabozantinib and 3 of 120 with "
+            "placebo; 5 patients on cabozantinib had a complete response.",
+            {("complete-response", "cabozantinib", 5)},
+        ),
+        (  # an arm named elsewhere in the clause: whose count is unsure
+            "With cabozantinib, 5 patients had a complete response.",
+            set(),
+        ),
+    ],
+)
+def test_response_counts(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, Any, int]]
+) -> None:
+    records = _draft_text(tmp_path, DESIGN + sentence)
+    found = {
+        (r["endpoint"], r.get("arm"), r["value"])
+        for r in records
+        if r["type"] == "outcome" and r["statistic"] == "count"
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Median metastasis-free survival was 14.2 months with cabozantinib and 9.8 months "
+            "with placebo.",
+            {("mfs", "cabozantinib", "14.2"), ("mfs", "placebo", "9.8")},
+        ),
+        (
+            "The 2-year relapse-free survival rate was 64% with cabozantinib.",
+            {("rfs", "cabozantinib", "64")},
+        ),
+        (
+            "Median time to treatment failure was 6.1 months with cabozantinib.",
+            {("ttf", "cabozantinib", "6.1")},
+        ),
+    ],
+)
+def test_further_oncology_endpoints(
+    tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]
+) -> None:
     records = _draft_text(tmp_path, DESIGN + sentence)
     found = {(r["endpoint"], r.get("arm"), r["value"]) for r in records if r["type"] == "outcome"}
     assert found == expected

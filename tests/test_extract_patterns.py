@@ -143,3 +143,8 @@ def test_an_unreadable_interval_is_left_out() -> None:
     """A decimal comma and a comma between the bounds ("[2,6,8]"): which is which is unsure."""
     assert read_tail("3,1 months (95% CI [2,6,8])", 3).ci is None
     assert read_tail("3,1 months (95% CI [2,6-4,8])", 3).ci is not None
+
+
+def test_a_level_without_bounds_is_no_percentage() -> None:
+    text = "rates are given with their 95% confidence intervals; 41% responded"
+    assert [v.text for v in percents(text, 0, len(text))] == ["41"]

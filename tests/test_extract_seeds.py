@@ -42,9 +42,9 @@ def test_the_build_check_finds_every_number_in_its_span(seed_drafts: tuple) -> N
 
 
 def test_score_on_the_seeds(seed_drafts: tuple) -> None:
-    """The goals of issue 13 as measured: numbers precision >= 0.95, adverse-event recall >=
-    0.80; outcome recall is below its goal of 0.80 (0.71 when measured): the floor here catches
-    a regression, the README says what is missed."""
+    """The goals of issue 13 as measured: numbers precision >= 0.95, adverse-event and outcome
+    recall >= 0.80 (outcomes 0.80 at precision 0.93 when measured): the floors here sit a
+    little below to catch a regression; the README says what is missed."""
     seeds, written, _ = seed_drafts
     score = score_files(paths.RECORDS, written, {p.name: p for p in seeds.glob("*.txt")})
     numbers = sum(score.numbers_ok.values()) / sum(score.numbers_all.values())
@@ -54,7 +54,7 @@ def test_score_on_the_seeds(seed_drafts: tuple) -> None:
     )
     assert p >= 0.95 and r >= 0.80
     p, r, _ = Score.prf(score.matched["outcome"], score.drafted["outcome"], score.gold["outcome"])
-    assert p >= 0.85 and r >= 0.65
+    assert p >= 0.90 and r >= 0.77
     assert "| all |" in score.table() and "outcome.value" in score.field_table()
     assert "false drafts" in score.listing()
 

@@ -87,14 +87,20 @@ def respectively_clause(sentence: Segment) -> tuple[int, int] | None:
 
 
 def assign_arms(
-    text: str, sentence: Segment, values: list[Number], arms: list[tuple[Arm, int, int]]
+    text: str,
+    sentence: Segment,
+    values: list[Number],
+    arms: list[tuple[Arm, int, int]],
+    carried: list[tuple[Arm, int, int]] | None = None,
 ) -> list[Arm | None]:
     """The arm of each value of a sentence, None where the text does not settle it.
 
     An arm named right after a value is its arm. With "respectively", the values left are
     paired in order with the arms the sentence lists after them (or, failing that, before
     them), when the counts agree. Otherwise an arm named just before a value within a short
-    clause is its arm ("with drug X were 31%")."""
+    clause is its arm ("with drug X were 31%"). A sentence naming no arm pairs "A versus B"
+    with the two arms ``carried`` from the sentence before it, in their order, when that
+    sentence names exactly two."""
     found: list[Arm | None] = []
     for i, value in enumerate(values):
         limit = values[i + 1].start if i + 1 < len(values) else sentence.end
@@ -114,10 +120,13 @@ def assign_arms(
                     break
         return found
     named = _distinct(arms)
+    if not arms and carried:
+        named = _distinct(carried)
     for i in range(len(values) - 1):  # "A versus B" in a sentence naming the two arms in order
         a, b = values[i], values[i + 1]
         joined = re.fullmatch(
-            r"\s*(?:%|percent|months?|weeks?|years?)?\s*(?:vs\.?|versus|compared\s+with)\s*",
+            r"\s*(?:%|percent|months?|weeks?|years?)?\s*(?:[(\[][^()\[\]]{0,60}[)\]]\s*)?,?\s*"
+            r"(?:vs\.?|versus|compared\s+with)\s*",
             text[a.end : b.start],
             re.I,
         )

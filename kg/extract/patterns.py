@@ -179,6 +179,8 @@ def percents(text: str, start: int, end: int) -> list[Number]:
         before = text[max(0, match.start() - 6) : match.start()]
         if re.search(r"(?:IC|CI)\s*$", before):  # "IC 95%": the level
             continue
+        if re.match(r"\s*(?:confidence\s+intervals?|CIs?\b|C\.I\.)", text[match.end() : end]):
+            continue  # "with its 95% confidence interval": a level without bounds
         found.append(_n(match, "v"))
     return found  # type: ignore[return-value]
 
