@@ -104,6 +104,7 @@ def test_a_rebuild_reuses_every_fragment_whose_inputs_did_not_change(tmp_path: P
     assert len(list((tmp_path / "fragments").glob("*.pickle"))) == len(edited.fragments)
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_entry_is_rebuilt(tmp_path: Path) -> None:
     cache = FragmentCache(tmp_path)
     corpus, _ = _corpus()

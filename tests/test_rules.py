@@ -195,6 +195,7 @@ def test_a_definition_the_rules_cannot_compile_is_named_in_the_notes() -> None:
     assert CDEK.MultiKinaseInhibitor not in set(result.inferred.objects(None, RDF.type))
 
 
+@pytest.mark.slow  # owlrl over the seed graph
 def test_rules_contain_the_owl_rl_closure() -> None:
     """owlrl (OWL 2 RL) infers a subset: it has no datatype facets nor qualified cardinalities,
     so it never fills MultiKinaseInhibitor, FavourableComparativeResult (the interval bounds) nor
@@ -297,6 +298,7 @@ def test_a_clash_gives_the_same_explanation_as_the_other_engines() -> None:
 
 
 @needs_java
+@pytest.mark.slow  # a HermiT run per case
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_hermit_agrees_on_each_clash(case: str) -> None:
     g = _broken(case)
