@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +18,10 @@ if TYPE_CHECKING:  # rdflib loads only when a graph is serialised: `kg query` im
 
 __all__ = [
     "atomic_write",
+    "atomic_write_lines",
     "build_version",
     "load_context",
+    "nquad_lines",
     "nquads_of",
     "to_jsonld",
     "to_nquads",
@@ -117,8 +121,16 @@ def to_nquads(asserted: Graph, inferred: Graph, base: str, ontology: Graph | Non
 
 
 def nquads_of(asserted: bytes, inferred: bytes, base: str, ontology: Graph | None = None) -> bytes:
-    """:func:`to_nquads` from sorted N-Triples (as :func:`to_ntriples` writes them): the
-    streaming build's path, which never holds the whole graph as an rdflib graph."""
+    """:func:`to_nquads` from sorted N-Triples (as :func:`to_ntriples` writes them)."""
+    return b"".join(nquad_lines(asserted, inferred, base, ontology))
+
+
+def nquad_lines(
+    asserted: bytes, inferred: bytes, base: str, ontology: Graph | None = None
+) -> Iterator[bytes]:
+    """The lines of :func:`nquads_of`, in order, one at a time: the streaming build writes a
+    large graph's N-Quads without holding them whole. Each graph's N-Triples are sorted, and a
+    line keeps its place when its graph name is added, so merging them gives sorted N-Quads."""
     from kg.vocab import ONTOLOGY_IRI
 
     if ontology is None:
@@ -145,16 +157,33 @@ def nquads_of(asserted: bytes, inferred: bytes, base: str, ontology: Graph | Non
             f"<{name}> <{_CONFORMS}> <{ONTOLOGY_IRI}> .",
         ]
     meta.append(f"<{base}graph/inferred> <{_DERIVED}> <{base}graph/asserted> .")
-    lines = []
-    for name, (data, _) in named.items():
-        lines += _quads(data.decode("utf-8").splitlines(), name)
-    lines += _quads(meta, f"{base}graph/metadata")
-    lines.sort()
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    metadata = "\n".join(sorted(meta)).encode("utf-8")
+    sources = [(data, name) for name, (data, _) in named.items()]
+    sources.append((metadata, f"{base}graph/metadata"))
+    yield from heapq.merge(*(_quads(data, name) for data, name in sources))
 
 
-def _quads(triples: list[str], graph: str) -> list[str]:
-    return [f"{line[:-2]} <{graph}> ." for line in triples if line.endswith(" .")]
+def _quads(triples: bytes, graph: str) -> Iterator[bytes]:
+    """Sorted N-Triples lines as N-Quads lines of ``graph`` (UTF-8 keeps the code point order)."""
+    suffix = f" <{graph}> .\n".encode()
+    return (line[:-2] + suffix for line in triples.split(b"\n") if line.endswith(b" ."))
+
+
+def atomic_write_lines(path: Path, lines: Iterable[bytes]) -> None:
+    """:func:`atomic_write` for data that comes in pieces (never held whole)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.writelines(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_context(path: Path) -> dict[str, Any]:

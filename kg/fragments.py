@@ -13,6 +13,7 @@ class of the drug or disease a record names.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import pickle
 import time
@@ -398,6 +399,17 @@ class Assembled:
         return sum(f.cached for f in self.fragments)
 
 
+def _merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
+    """Sorted N-Triples of several sorted parts, each line once, and how many lines."""
+    out: list[bytes] = []
+    last = None
+    for line in heapq.merge(*(part.split(b"\n") for part in parts)):
+        if line and line != last:
+            out.append(line)
+            last = line
+    return b"\n".join(out) + b"\n", len(out)
+
+
 def make_jobs(
     corpus: Corpus, registry: Any, base: str, *, quotes: bool, size: int = 0
 ) -> list[Job]:
@@ -478,12 +490,8 @@ def build_all(
         job.context = entities.ntriples
     fragments = [entities, *run_jobs(jobs[1:], cache, executor, tick)]
     built = time.perf_counter()
-    lines: set[bytes] = set()
-    for fragment in fragments:
-        lines.update(fragment.ntriples.splitlines())
-    lines.discard(b"")
-    merged = b"\n".join(sorted(lines)) + b"\n"
-    assembled = Assembled(merged, len(lines), fragments)
+    merged, count = _merge(f.ntriples for f in fragments)
+    assembled = Assembled(merged, count, fragments)
     seen: set[Any] = set()
     for fragment in fragments:
         assembled.errors += fragment.errors

@@ -304,9 +304,9 @@ def _finish_streaming(
         report.inferred_stale = True
     else:
         progress(f"writing {out / 'inferred.ttl'} and both graphs to {out / 'graph.nq'}")
-        from kg.export import nquads_of, to_turtle
+        from kg.export import atomic_write_lines, nquad_lines, to_turtle
 
-        atomic_write(out / "graph.nq", nquads_of(assembled.ntriples, inferred, base))
+        atomic_write_lines(out / "graph.nq", nquad_lines(assembled.ntriples, inferred, base))
         from rdflib import Graph
 
         from kg.build import bind_prefixes
@@ -473,10 +473,10 @@ def _write_unreasoned(asserted: bytes, out: Path, base: str) -> dict[str, Path]:
     relation rather than ones that may no longer hold; the mark tells readers of
     ``inferred.ttl`` (and ``kg export``) that it is out of date.
     """
-    from kg.export import atomic_write, nquads_of
+    from kg.export import atomic_write, atomic_write_lines, nquad_lines
 
     nquads, inferred = out / "graph.nq", out / "inferred.ttl"
-    atomic_write(nquads, nquads_of(asserted, b"", base))
+    atomic_write_lines(nquads, nquad_lines(asserted, b"", base))
     previous = inferred.read_bytes() if inferred.is_file() else b""
     if previous.startswith(STALE_MARK.encode()):  # marked by an earlier build: mark once
         previous = previous.split(b"\n", 1)[1] if b"\n" in previous else b""
