@@ -20,6 +20,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_lines",
     "build_version",
+    "lines_of",
     "load_context",
     "nquad_lines",
     "nquads_of",
@@ -166,7 +167,20 @@ def nquad_lines(
 def _quads(triples: bytes, graph: str) -> Iterator[bytes]:
     """Sorted N-Triples lines as N-Quads lines of ``graph`` (UTF-8 keeps the code point order)."""
     suffix = f" <{graph}> .\n".encode()
-    return (line[:-2] + suffix for line in triples.split(b"\n") if line.endswith(b" ."))
+    return (line[:-2] + suffix for line in lines_of(triples) if line.endswith(b" ."))
+
+
+def lines_of(data: bytes) -> Iterator[bytes]:
+    """The lines of ``data`` one at a time (``split`` would hold them all at once)."""
+    start = 0
+    while True:
+        end = data.find(b"\n", start)
+        if end < 0:
+            if start < len(data):
+                yield data[start:]
+            return
+        yield data[start:end]
+        start = end + 1
 
 
 def atomic_write_lines(path: Path, lines: Iterable[bytes]) -> None:

@@ -382,7 +382,8 @@ def run_jobs(
 
 @dataclass
 class Assembled:
-    """Every fragment of a build merged: the asserted triples and what the checks found."""
+    """Every fragment of a build merged: the asserted triples and what the checks found (the
+    fragments keep their problems and timings; their triples are in ``ntriples`` only)."""
 
     ntriples: bytes  # sorted, distinct N-Triples lines
     triples: int
@@ -401,13 +402,18 @@ class Assembled:
 
 def _merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
     """Sorted N-Triples of several sorted parts, each line once, and how many lines."""
-    out: list[bytes] = []
-    last = None
-    for line in heapq.merge(*(part.split(b"\n") for part in parts)):
+    from io import BytesIO
+
+    from kg.export import lines_of
+
+    out = BytesIO()
+    last, count = None, 0
+    for line in heapq.merge(*(lines_of(part) for part in parts)):
         if line and line != last:
-            out.append(line)
-            last = line
-    return b"\n".join(out) + b"\n", len(out)
+            out.write(line)
+            out.write(b"\n")
+            last, count = line, count + 1
+    return out.getvalue(), count
 
 
 def make_jobs(
@@ -491,6 +497,8 @@ def build_all(
     fragments = [entities, *run_jobs(jobs[1:], cache, executor, tick)]
     built = time.perf_counter()
     merged, count = _merge(f.ntriples for f in fragments)
+    for fragment in fragments:  # merged and cached: let a large build's memory go
+        fragment.ntriples = b""
     assembled = Assembled(merged, count, fragments)
     seen: set[Any] = set()
     for fragment in fragments:
