@@ -127,13 +127,9 @@ def cut(corpus: Corpus, registry: Any = None) -> list[tuple[str, Corpus, Any]]:
         records.setdefault(parts.find(f"doc:{item.document.id}"), []).append(item)
     slices = []
     for root, docs in sorted(groups.items(), key=lambda kv: min(kv[1])):
-        sub = Corpus(
+        sub = _with_entities(
+            corpus,
             documents={d: corpus.documents[d] for d in sorted(docs)},
-            drugs=corpus.drugs,
-            diseases=corpus.diseases,
-            targets=corpus.targets,
-            ae_terms=corpus.ae_terms,
-            endpoints=corpus.endpoints,
             records=records.get(root, []),
             texts={d: corpus.texts[d] for d in docs if d in corpus.texts},
         )
@@ -143,6 +139,18 @@ def cut(corpus: Corpus, registry: Any = None) -> list[tuple[str, Corpus, Any]]:
         )
         slices.append((min(docs), sub, found))
     return slices
+
+
+def _with_entities(corpus: Corpus, **parts: Any) -> Corpus:
+    """A corpus of ``parts`` (documents, records, texts) that names every entity of ``corpus``."""
+    return Corpus(
+        drugs=corpus.drugs,
+        diseases=corpus.diseases,
+        targets=corpus.targets,
+        ae_terms=corpus.ae_terms,
+        endpoints=corpus.endpoints,
+        **parts,
+    )
 
 
 @cache
@@ -245,7 +253,7 @@ def build_fragment(job: Job) -> Fragment:
                         named.add(triple[2])
                         todo.append(triple[2])
             context_subjects = {str(n) for n in named}
-        report = validate(checked, shapes=_shapes(), ontology=_ontology(), owned=True)
+        report = validate(checked, owned=True)  # the shapes and ontology, read once a process
         for found, into in ((report.violations, violations), (report.warnings, shape_warnings)):
             into += [v for v in found if v.focus not in context_subjects or _own(graph, v.focus)]
         seconds["shacl"] = time.perf_counter() - started
@@ -271,20 +279,6 @@ def _own(graph: Any, focus: str) -> bool:
     from rdflib import URIRef
 
     return (URIRef(focus), None, None) in graph
-
-
-@cache
-def _shapes() -> Any:
-    from kg.validate import load_shapes
-
-    return load_shapes()
-
-
-@cache
-def _ontology() -> Any:
-    from rdflib import Graph
-
-    return Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
 
 
 @dataclass
@@ -423,13 +417,7 @@ def make_jobs(
     records a group; default ``GROUP_RECORDS``)."""
     from kg.sources.emit import study_keys
 
-    entities = Corpus(
-        drugs=corpus.drugs,
-        diseases=corpus.diseases,
-        targets=corpus.targets,
-        ae_terms=corpus.ae_terms,
-        endpoints=corpus.endpoints,
-    )
+    entities = _with_entities(corpus)
     size = size or GROUP_RECORDS
     studies = study_keys(corpus)
     jobs = [Job("entities", entities, base, quotes, part="entities")]
@@ -463,14 +451,7 @@ def _join(group: list[tuple[str, Corpus, Any]]) -> tuple[str, Corpus, Any]:
     """One sub-corpus (and registry part) of several slices."""
     from kg.sources.load import SourceSet
 
-    first = group[0][1]
-    joined = Corpus(
-        drugs=first.drugs,
-        diseases=first.diseases,
-        targets=first.targets,
-        ae_terms=first.ae_terms,
-        endpoints=first.endpoints,
-    )
+    joined = _with_entities(group[0][1])
     found = SourceSet()
     for _, sub, part in group:
         joined.documents.update(sub.documents)

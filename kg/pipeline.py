@@ -336,28 +336,17 @@ def _reason_on_store(ntriples: bytes, reasoner: str) -> Any:
     it grows linearly where HermiT and owlrl do not (see the README on what it proves)."""
     import time as clock
 
-    import pyoxigraph as ox
-    from rdflib import Graph
-
-    from kg.reason import ReasoningResult, load_ontology
-    from kg.rules import compile_rules, inconsistencies, load_store, new_facts, run_rules
+    from kg.reason import load_ontology
+    from kg.rules import reason_ntriples
 
     started = clock.perf_counter()
-    ontology = load_ontology()
-    ruleset = compile_rules(ontology)
-    store = load_store(ontology)
-    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    run_rules(store, ruleset)
-    problems, notes = inconsistencies(store, ruleset, Graph(), ontology)
+    result = reason_ntriples(ntriples, load_ontology())
     if reasoner in ("hermit", "owlrl"):
-        notes.insert(
+        result.notes.insert(
             0,
-            f"{reasoner} was asked for, but the graph has more than "
-            f"{LARGE_GRAPH:,} triples: the rules engine ran instead",
+            f"{reasoner} was asked for, but the graph has more than {LARGE_GRAPH:,} triples: "
+            "the rules engine ran instead",
         )
-    result = ReasoningResult(Graph(), "rules", 0.0, problems, [*ruleset.notes, *notes])
-    if not problems:
-        result.inferred = new_facts(store)
     result.seconds = clock.perf_counter() - started
     return result
 
@@ -380,23 +369,16 @@ def _memory_store(report: BuildReport) -> Any:
 def _store_turtle(store: Any, path: Path, base: str) -> Path:
     """The asserted graph as Turtle, written by pyoxigraph (streaming, no rdflib graph)."""
     import pyoxigraph as ox
+    from rdflib import Graph
 
+    from kg.build import bind_prefixes
     from kg.export import atomic_write
+    from kg.iris import Minter
     from kg.trust import graph_names
-    from kg.vocab import CDEK
 
-    prefixes = {
-        "cdek": str(CDEK),
-        "kgr": base,
-        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "xsd": "http://www.w3.org/2001/XMLSchema#",
-        "oa": "http://www.w3.org/ns/oa#",
-        "prov": "http://www.w3.org/ns/prov#",
-        "skos": "http://www.w3.org/2004/02/skos/core#",
-        "dcterms": "http://purl.org/dc/terms/",
-        "owl": "http://www.w3.org/2002/07/owl#",
-    }
+    named = Graph(bind_namespaces="core")  # rdf, rdfs, xsd, owl: then the build's own
+    bind_prefixes(named, Minter(base))
+    prefixes = {prefix: str(namespace) for prefix, namespace in named.namespaces()}
     asserted, _ = graph_names(base)
     data = store.dump(
         format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(str(asserted)), prefixes=prefixes

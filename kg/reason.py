@@ -478,15 +478,20 @@ def _superclasses(g: Graph) -> dict[URIRef, set[URIRef]]:
     for s, o in g.subject_objects(RDFS.subClassOf):
         if isinstance(s, URIRef) and isinstance(o, URIRef):
             direct.setdefault(s, set()).add(o)
+    return {cls: {c for c in above if c in CDEK._NS} for cls, above in closure(direct).items()}
+
+
+def closure(direct: dict[URIRef, set[URIRef]]) -> dict[URIRef, set[URIRef]]:
+    """Everything each key reaches through ``direct`` (a class's superclasses, say)."""
     closed: dict[URIRef, set[URIRef]] = {}
-    for cls in direct:
-        todo, seen = list(direct[cls]), set()
+    for start in direct:
+        todo, seen = list(direct[start]), set()
         while todo:
             c = todo.pop()
             if c not in seen:
                 seen.add(c)
                 todo.extend(direct.get(c, ()))
-        closed[cls] = {c for c in seen if c in CDEK._NS}
+        closed[start] = seen
     return closed
 
 

@@ -74,6 +74,7 @@ __all__ = [
     "compile_rules",
     "inconsistencies",
     "load_store",
+    "reason_ntriples",
     "reason_rules",
     "run_rules",
 ]
@@ -360,17 +361,9 @@ def _told_superclasses(onto: Graph) -> dict[URIRef, set[URIRef]]:
                     add(cls, part)
                 for member in _list(onto, expr, OWL.unionOf):
                     add(member, cls)
-    closed: dict[URIRef, set[URIRef]] = {}
-    for cls in direct:
-        todo, seen = list(direct[cls]), set()
-        while todo:
-            c = todo.pop()
-            if c not in seen:
-                seen.add(c)
-                todo.extend(direct.get(c, ()))
-        seen.discard(cls)
-        closed[cls] = seen
-    return closed
+    from kg.reason import closure
+
+    return {cls: above - {cls} for cls, above in closure(direct).items()}
 
 
 def _conjuncts(onto: Graph, expr: object) -> list:
@@ -767,13 +760,29 @@ def _known_different(store: ox.Store, ruleset: RuleSet, a: object, b: object) ->
 def reason_rules(graph: Graph, ontology: Graph) -> ReasoningResult:
     """The ``rules`` engine: compile (once), load, close under the rules, check, and return the
     new class memberships and relations filtered as the other engines' (see ``_new_facts``)."""
-    from kg.reason import ReasoningResult, kinase_types
+    from kg.reason import kinase_types
 
-    ruleset = compile_rules(ontology)
     kinases = kinase_types(graph)
     store = load_store(graph, kinases, ontology)
-    stats = run_rules(store, ruleset)
     asserted = graph if all(t in graph for t in kinases) else graph + kinases
+    return _close(store, asserted, ontology)
+
+
+def reason_ntriples(ntriples: bytes, ontology: Graph) -> ReasoningResult:
+    """The ``rules`` engine over a large graph given as N-Triples (completed with its kinase
+    typings already, as the streaming build's fragments are): never an rdflib graph. A clash is
+    then explained without the asserted facts that led to it."""
+    store = load_store(ontology)
+    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    return _close(store, Graph(), ontology)
+
+
+def _close(store: ox.Store, asserted: Graph, ontology: Graph) -> ReasoningResult:
+    """Run the rules on ``store`` (data and ontology), check it, keep what the engines keep."""
+    from kg.reason import ReasoningResult
+
+    ruleset = compile_rules(ontology)
+    stats = run_rules(store, ruleset)
     problems, notes = inconsistencies(store, ruleset, asserted, ontology)
     result = ReasoningResult(Graph(), "rules", 0.0, problems, [*ruleset.notes, *notes])
     result.stats = stats  # type: ignore[attr-defined]

@@ -441,9 +441,9 @@ def functional_properties() -> frozenset[str]:
 
 @functools.cache
 def _functional() -> frozenset[str]:
-    from rdflib import OWL, RDF, Graph
+    from rdflib import OWL, RDF
 
-    from kg import paths
+    from kg.reason import load_ontology
 
-    ontology = Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
+    ontology = load_ontology()
     return frozenset(str(p) for p in ontology.subjects(RDF.type, OWL.FunctionalProperty))
