@@ -8,8 +8,9 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kg import __version__
 
@@ -185,13 +186,21 @@ def lines_of(data: bytes) -> Iterator[bytes]:
 
 def atomic_write_lines(path: Path, lines: Iterable[bytes]) -> None:
     """:func:`atomic_write` for data that comes in pieces (never held whole)."""
+    with atomic_file(path) as handle:
+        handle.writelines(lines)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through: renamed onto it, forced to disk, when the block ends
+    without an error (as :func:`atomic_write` does; else removed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as handle:
-            handle.writelines(lines)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -207,7 +207,7 @@ def build_fragment(job: Job) -> Fragment:
     from kg.iris import Minter
     from kg.pipeline import prefix_converter
     from kg.triples import TripleSet
-    from kg.validate import validate
+    from kg.validate import validate_triples
     from kg.xrefs import check_identifiers
 
     started = time.perf_counter()
@@ -240,7 +240,7 @@ def build_fragment(job: Job) -> Fragment:
         errors += check_identifiers(graph)  # type: ignore[arg-type]
         seconds["identifiers"] = time.perf_counter() - started
         started = time.perf_counter()
-        checked = graph.to_graph()
+        checked = set(graph)
         context_subjects: set[Any] = set()
         if job.context:  # the triples of the entities this fragment names (for sh:class)
             context = _context_graph(job.context)
@@ -253,7 +253,7 @@ def build_fragment(job: Job) -> Fragment:
                         named.add(triple[2])
                         todo.append(triple[2])
             context_subjects = {str(n) for n in named}
-        report = validate(checked, owned=True)  # the shapes and ontology, read once a process
+        report = validate_triples(checked, graph.prefixes)  # shapes read once a process
         for found, into in ((report.violations, violations), (report.warnings, shape_warnings)):
             into += [v for v in found if v.focus not in context_subjects or _own(graph, v.focus)]
         seconds["shacl"] = time.perf_counter() - started

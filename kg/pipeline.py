@@ -268,7 +268,7 @@ def _finish_streaming(
     on the store. Reasoning (when asked for) runs the rules engine on the store."""
     from kg.export import atomic_write
     from kg.sources.records import Problem
-    from kg.store import open_store, write_store
+    from kg.store import loading, new_store, open_store
     from kg.trust import TrustReport, inconsistency_problem, shape_problem
 
     assembled = report.assembled
@@ -299,14 +299,23 @@ def _finish_streaming(
     atomic_write(out / "graph.nt", assembled.ntriples)
     report.outputs["ntriples"] = out / "graph.nt"
     if report.trust.reasoning is None:
-        progress(f"writing {out / 'graph.nq'}; marking {out / 'inferred.ttl'} stale")
-        report.outputs.update(_write_unreasoned(assembled.ntriples, out, base))
+        progress(
+            f"writing {out / 'graph.nq'} and loading it into the store {out / 'store'}/; "
+            f"marking {out / 'inferred.ttl'} stale"
+        )
+        with new_store(out / "store", "graph.nq") as loader:
+            report.outputs.update(_write_unreasoned(assembled.ntriples, out, base, loader))
         report.inferred_stale = True
     else:
-        progress(f"writing {out / 'inferred.ttl'} and both graphs to {out / 'graph.nq'}")
+        progress(
+            f"writing {out / 'inferred.ttl'}, and both graphs to {out / 'graph.nq'} and the "
+            f"store {out / 'store'}/"
+        )
         from kg.export import atomic_write_lines, nquad_lines, to_turtle
 
-        atomic_write_lines(out / "graph.nq", nquad_lines(assembled.ntriples, inferred, base))
+        with new_store(out / "store", "graph.nq") as loader:
+            lines = nquad_lines(assembled.ntriples, inferred, base)
+            atomic_write_lines(out / "graph.nq", loading(lines, loader))
         from rdflib import Graph
 
         from kg.build import bind_prefixes
@@ -317,13 +326,12 @@ def _finish_streaming(
         named += report.trust.reasoning.inferred
         atomic_write(out / "inferred.ttl", to_turtle(named))
         report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
-    progress(f"loading {out / 'graph.nq'} into the store {out / 'store'}/")
-    report.outputs["store"] = write_store(out / "graph.nq", out / "store")
+    report.outputs["store"] = out / "store"
     store = open_store(out / "store")
     progress("checking across sources on the store")
     report.trust.errors += cross_source_problems(store, checked)
-    progress(f"writing turtle from the store to {out / 'graph.ttl'}")
-    report.outputs["turtle"] = _store_turtle(store, out / "graph.ttl", base)
+    progress(f"writing turtle to {out / 'graph.ttl'}")
+    report.outputs["turtle"] = _turtle(assembled.ntriples, out / "graph.ttl", base)
     stale = out / "graph.jsonld"
     if stale.exists():  # an earlier, smaller build's: it no longer matches the graph
         stale.unlink()
@@ -366,24 +374,22 @@ def _memory_store(report: BuildReport) -> Any:
     return store
 
 
-def _store_turtle(store: Any, path: Path, base: str) -> Path:
-    """The asserted graph as Turtle, written by pyoxigraph (streaming, no rdflib graph)."""
+def _turtle(ntriples: bytes, path: Path, base: str) -> Path:
+    """The asserted graph as Turtle, streamed by pyoxigraph from its sorted N-Triples (a
+    subject's triples are together, so each subject is written once; no rdflib graph)."""
     import pyoxigraph as ox
     from rdflib import Graph
 
     from kg.build import bind_prefixes
-    from kg.export import atomic_write
+    from kg.export import atomic_file
     from kg.iris import Minter
-    from kg.trust import graph_names
 
     named = Graph(bind_namespaces="core")  # rdf, rdfs, xsd, owl: then the build's own
     bind_prefixes(named, Minter(base))
     prefixes = {prefix: str(namespace) for prefix, namespace in named.namespaces()}
-    asserted, _ = graph_names(base)
-    data = store.dump(
-        format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(str(asserted)), prefixes=prefixes
-    )
-    atomic_write(path, data)
+    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    with atomic_file(path) as handle:
+        ox.serialize(triples, handle, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     return path
 
 
@@ -448,17 +454,20 @@ def _executor(workers: int | None, jobs: int, scheduler: str | None) -> Iterator
         yield pool
 
 
-def _write_unreasoned(asserted: bytes, out: Path, base: str) -> dict[str, Path]:
+def _write_unreasoned(asserted: bytes, out: Path, base: str, store: Any = None) -> dict[str, Path]:
     """``graph.nq`` without an inferred graph; ``inferred.ttl`` kept and marked stale.
 
-    ``asserted`` is the graph's sorted N-Triples. Queries then find no inferred class or
+    ``asserted`` is the graph's sorted N-Triples; the N-Quads also go into ``store`` when
+    given (a new store being filled). Queries then find no inferred class or
     relation rather than ones that may no longer hold; the mark tells readers of
     ``inferred.ttl`` (and ``kg export``) that it is out of date.
     """
     from kg.export import atomic_write, atomic_write_lines, nquad_lines
+    from kg.store import loading
 
     nquads, inferred = out / "graph.nq", out / "inferred.ttl"
-    atomic_write_lines(nquads, nquad_lines(asserted, b"", base))
+    lines = nquad_lines(asserted, b"", base)
+    atomic_write_lines(nquads, loading(lines, store) if store is not None else lines)
     previous = inferred.read_bytes() if inferred.is_file() else b""
     if previous.startswith(STALE_MARK.encode()):  # marked by an earlier build: mark once
         previous = previous.split(b"\n", 1)[1] if b"\n" in previous else b""

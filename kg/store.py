@@ -9,11 +9,13 @@ starts meanwhile opens one whole store or the other.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 
-__all__ = ["MARK", "is_store", "open_store", "write_store"]
+__all__ = ["MARK", "is_store", "loading", "new_store", "open_store", "write_store"]
 
 MARK = "KG-STORE"  # a file naming the N-Quads the store was loaded from, written last
 
@@ -25,23 +27,48 @@ def is_store(path: Path) -> bool:
 
 def write_store(nquads: Path, folder: Path) -> Path:
     """Load ``nquads`` into a new store at ``folder`` (replacing any older one); return it."""
+    with new_store(folder, nquads.name) as store:
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    return folder
+
+
+@contextmanager
+def new_store(folder: Path, source: str) -> Iterator[ox.Store]:
+    """A new, empty store to fill, swapped in at ``folder`` when the block ends without an error
+    (``source`` names the N-Quads file it holds the quads of)."""
     fresh = folder.with_name(folder.name + ".new")
     old = folder.with_name(folder.name + ".old")
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     store = ox.Store(str(fresh))
     try:
-        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        yield store
         store.flush()
         store.optimize()
     finally:
         del store
-    (fresh / MARK).write_text(f"{nquads.name}\n", encoding="utf-8")
+    (fresh / MARK).write_text(f"{source}\n", encoding="utf-8")
     if folder.exists():
         folder.rename(old)
     fresh.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
-    return folder
+
+
+def loading(lines: Iterable[bytes], store: ox.Store, chunk: int = 32 << 20) -> Iterator[bytes]:
+    """N-Quads ``lines`` passed on unchanged, bulk-loaded into ``store`` about ``chunk`` bytes at
+    a time: the file and the store are written in one pass, and the bulk loader's memory stays
+    bounded (loading 1.3M quads at once takes some 1.2 GB)."""
+    pending: list[bytes] = []
+    size = 0
+    for line in lines:
+        pending.append(line)
+        size += len(line)
+        if size >= chunk:
+            store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS)
+            pending, size = [], 0
+        yield line
+    if pending:
+        store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS)
 
 
 def open_store(folder: Path) -> ox.Store:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rdflib import Graph
 from rdflib.plugins.serializers.nt import _nt_row
 
 __all__ = ["TripleSet"]
@@ -98,12 +97,3 @@ class TripleSet:
     def ntriples(self) -> bytes:
         """Sorted N-Triples, one triple a line (the bytes rdflib's ``nt`` writer gives)."""
         return "".join(sorted(_nt_row(t) for t in self._triples)).encode("utf-8")
-
-    def to_graph(self) -> Graph:
-        """The triples as an rdflib graph (for the checks that need one), with the prefixes."""
-        graph = Graph()
-        for prefix, namespace in self.prefixes.items():
-            graph.bind(prefix, namespace, override=True)
-        for triple in self._triples:
-            graph.add(triple)
-        return graph

@@ -8,6 +8,8 @@ import functools
 import os
 import re
 import time
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from rdflib import RDF, SH, XSD, Graph, Literal, Node, URIRef
 
 from kg import paths
 
+Triple = tuple[Node, Node, Node]
+
 __all__ = [
     "ValidationReport",
     "Violation",
@@ -23,6 +27,7 @@ __all__ = [
     "ill_typed_literals",
     "load_shapes",
     "validate",
+    "validate_triples",
     "well_typed",
 ]
 
@@ -90,11 +95,50 @@ def validate(
         for triple in ill_typed:
             graph.remove(triple)
     results = _run_shapes(graph, shapes, ontology, engine or ENGINE, owned=owned)
+    return _reported(results, shapes, [_ill_typed_violation(t, graph) for t in ill_typed], start)
+
+
+def validate_triples(triples: AbstractSet[Triple], prefixes: Mapping[str, str]) -> ValidationReport:
+    """:func:`validate` with the default shapes and ontology, for a graph given as distinct
+    ``triples`` (and its ``prefixes``): pyshacl-turbo reads them without an rdflib graph being
+    built, several times faster for the build's fragments. Other engines get a graph."""
+    start = time.perf_counter()
+    names = Graph()  # the namespaces an rdflib graph of these triples would have
+    for prefix, namespace in prefixes.items():
+        names.bind(prefix, namespace, override=True)
+    if ENGINE != "turbo":
+        for triple in triples:
+            names.add(triple)
+        return validate(names, owned=True)
+    from pyshacl_turbo.rdf import Input
+    from pyshacl_turbo.term_input import _TermBatch
+
+    shapes, ontology = _default_shapes(), _default_ontology()
+    compiled, mixed_in = _prepared(shapes, ontology)
+    batch = _TermBatch({})
+    ill_typed = []
+    for triple in triples:
+        if isinstance(triple[2], Literal) and not well_typed(triple[2]):
+            ill_typed.append(triple)
+        else:
+            batch.append(*triple)
+    for triple in mixed_in:  # the ontology's types of named individuals, as pyshacl adds them
+        if triple not in triples:
+            batch.append(*triple)
+    data = Input((batch.records, batch.quads), "terms", None, batch.nodes, dict(names.namespaces()))
+    _, results, _ = compiled.validate(data, inference="none", allow_warnings=True)
+    return _reported(results, shapes, [_ill_typed_violation(t, names) for t in ill_typed], start)
+
+
+def _reported(
+    results: Graph, shapes: Graph, ill_typed: list[Violation], start: float
+) -> ValidationReport:
+    """The violations and warnings of a SHACL results graph, with the ill-typed literals."""
     report = ValidationReport(seconds=time.perf_counter() - start)
     for node in results.subjects(RDF.type, SH.ValidationResult):
         item = _violation(results, node, shapes)
         (report.violations if item.severity == "Violation" else report.warnings).append(item)
-    report.violations += [_ill_typed_violation(triple, graph) for triple in ill_typed]
+    report.violations += ill_typed
     report.violations.sort()
     report.warnings.sort()
     return report
