@@ -128,11 +128,12 @@ def nquads_of(asserted: bytes, inferred: bytes, base: str, ontology: Graph | Non
 
 
 def nquad_lines(
-    asserted: bytes, inferred: bytes, base: str, ontology: Graph | None = None
+    asserted: bytes | Path, inferred: bytes, base: str, ontology: Graph | None = None
 ) -> Iterator[bytes]:
     """The lines of :func:`nquads_of`, in order, one at a time: the streaming build writes a
     large graph's N-Quads without holding them whole. Each graph's N-Triples are sorted, and a
-    line keeps its place when its graph name is added, so merging them gives sorted N-Quads."""
+    line keeps its place when its graph name is added, so merging them gives sorted N-Quads.
+    ``asserted`` may be the path of a file of them (a large build's), read line by line."""
     from kg.vocab import ONTOLOGY_IRI
 
     if ontology is None:
@@ -146,12 +147,13 @@ def nquad_lines(
         str(ONTOLOGY_IRI): (to_ntriples(_stable(ontology)), "the ontology (ontology/cdek.ttl)"),
     }
     digest = hashlib.sha256()
-    for data, _ in named.values():
-        digest.update(data)
+    counts = {}
+    for name, (data, _) in named.items():
+        counts[name] = _digest_lines(data, digest)
     version = f"{__version__}+{digest.hexdigest()[:12]}"
     meta = []
-    for name, (data, label) in named.items():
-        triples = data.count(b"\n") if data.strip() else 0
+    for name, (_, label) in named.items():
+        triples = counts[name]
         meta += [
             f'<{name}> <{_DCAT_VERSION}> "{version}" .',
             f'<{name}> <{_LABEL}> "{label}" .',
@@ -165,14 +167,33 @@ def nquad_lines(
     yield from heapq.merge(*(_quads(data, name) for data, name in sources))
 
 
-def _quads(triples: bytes, graph: str) -> Iterator[bytes]:
+def _digest_lines(data: bytes | Path, digest: Any) -> int:
+    """Feed N-Triples ``data`` (or the file it names) to ``digest``; how many triples."""
+    if isinstance(data, bytes):
+        digest.update(data)
+        return data.count(b"\n") if data.strip() else 0
+    count = 0
+    with data.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            digest.update(chunk)
+            count += chunk.count(b"\n")
+    return count
+
+
+def _quads(triples: bytes | Path, graph: str) -> Iterator[bytes]:
     """Sorted N-Triples lines as N-Quads lines of ``graph`` (UTF-8 keeps the code point order)."""
     suffix = f" <{graph}> .\n".encode()
     return (line[:-2] + suffix for line in lines_of(triples) if line.endswith(b" ."))
 
 
-def lines_of(data: bytes) -> Iterator[bytes]:
-    """The lines of ``data`` one at a time (``split`` would hold them all at once)."""
+def lines_of(data: bytes | Path) -> Iterator[bytes]:
+    """The lines of ``data`` (or of the file it names) one at a time, without their line ends
+    (``split`` would hold them all at once)."""
+    if isinstance(data, Path):
+        with data.open("rb") as handle:
+            for line in handle:
+                yield line.rstrip(b"\n")
+        return
     start = 0
     while True:
         end = data.find(b"\n", start)

@@ -22,7 +22,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kg import paths
 from kg.sources.records import Corpus, Loaded, Problem
@@ -63,6 +63,18 @@ class Fragment:
     shape_warnings: list[Any] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     cached: bool = False
+    file: Path | None = None  # where the cache keeps ``ntriples`` (then often let go here)
+
+    def lines(self) -> Iterator[bytes]:
+        """The sorted N-Triples lines, from memory or from the cache's file."""
+        if self.ntriples or self.file is None:
+            from kg.export import lines_of
+
+            yield from lines_of(self.ntriples)
+            return
+        with self.file.open("rb") as handle:
+            for line in handle:
+                yield line.rstrip(b"\n")
 
 
 def _study_of(record: Any) -> str | None:
@@ -303,21 +315,28 @@ def _context_graph(data: bytes) -> _Context:
 
 
 class FragmentCache:
-    """Fragments on disk, one pickle per digest (``out/fragments/``): the build's own files."""
+    """Fragments on disk (``out/fragments/``): the build's own files. Each digest has a pickle
+    of its problems and check results, and its sorted N-Triples as a file of their own, which
+    the merge reads line by line."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
-    def get(self, digest: str) -> Fragment | None:
+    def get(self, digest: str, *, triples: bool = True) -> Fragment | None:
+        """The fragment of ``digest``; ``triples=False`` leaves its N-Triples in their file."""
         if self.folder is None:
             return None
         path = self.folder / f"{digest}.pickle"
         try:
             with path.open("rb") as handle:
                 fragment = pickle.load(handle)
+            if not isinstance(fragment, Fragment) or fragment.digest != digest:
+                return None
+            fragment.file = self.folder / f"{digest}.nt"
+            fragment.ntriples = fragment.file.read_bytes() if triples else b""
+            if not triples and not fragment.file.is_file():
+                return None
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-            return None
-        if not isinstance(fragment, Fragment) or fragment.digest != digest:
             return None
         fragment.cached = True
         return fragment
@@ -325,17 +344,21 @@ class FragmentCache:
     def put(self, fragment: Fragment) -> None:
         if self.folder is None:
             return
+        from dataclasses import replace
+
         from kg.export import atomic_write
 
-        data = pickle.dumps(fragment, protocol=5)
+        fragment.file = self.folder / f"{fragment.digest}.nt"
+        atomic_write(fragment.file, fragment.ntriples, durable=False)  # before its pickle
+        data = pickle.dumps(replace(fragment, ntriples=b"", file=None), protocol=5)
         atomic_write(self.folder / f"{fragment.digest}.pickle", data, durable=False)
 
     def keep_only(self, digests: Iterable[str]) -> None:
         """Remove the fragments of earlier builds that this build no longer uses."""
         if self.folder is None or not self.folder.is_dir():
             return
-        keep = {f"{d}.pickle" for d in digests}
-        for path in self.folder.glob("*.pickle"):
+        keep = {f"{d}{suffix}" for d in digests for suffix in (".pickle", ".nt")}
+        for path in [*self.folder.glob("*.pickle"), *self.folder.glob("*.nt")]:
             if path.name not in keep:
                 path.unlink(missing_ok=True)
 
@@ -345,12 +368,25 @@ def run_jobs(
     cache: FragmentCache,
     executor: Executor | None,
     tick: Callable[[Fragment], None] = lambda _: None,
+    *,
+    keep: bool = True,
 ) -> Iterator[Fragment]:
-    """Each job's fragment, from the cache or built (on ``executor`` when given), in job order."""
+    """Each job's fragment, from the cache or built (on ``executor`` when given), in job order.
+
+    ``keep=False``: a fragment the cache holds keeps its triples in the cache's file only (read
+    back by :meth:`Fragment.lines`), so a large build never holds them all."""
     fragments: dict[int, Fragment] = {}
     todo: list[tuple[int, Job]] = []
+
+    def done(i: int, fragment: Fragment) -> None:
+        cache.put(fragment)
+        if not keep and fragment.file is not None:
+            fragment.ntriples = b""
+        fragments[i] = fragment
+        tick(fragment)
+
     for i, job in enumerate(jobs):
-        found = cache.get(job.digest)
+        found = cache.get(job.digest, triples=keep)
         if found is None:
             todo.append((i, job))
         else:
@@ -358,18 +394,13 @@ def run_jobs(
             tick(found)
     if executor is None or len(todo) < 2:
         for i, job in todo:
-            fragments[i] = build_fragment(job)
-            cache.put(fragments[i])
-            tick(fragments[i])
+            done(i, build_fragment(job))
     else:
         futures = {executor.submit(build_fragment, job): i for i, job in todo}
         from concurrent.futures import as_completed
 
         for future in as_completed(futures):
-            fragment = future.result()
-            fragments[futures[future]] = fragment
-            cache.put(fragment)
-            tick(fragment)
+            done(futures.pop(future), future.result())
     for i in range(len(jobs)):
         yield fragments[i]
 
@@ -379,9 +410,10 @@ class Assembled:
     """Every fragment of a build merged: the asserted triples and what the checks found (the
     fragments keep their problems and timings; their triples are in ``ntriples`` only)."""
 
-    ntriples: bytes  # sorted, distinct N-Triples lines
+    ntriples: bytes  # sorted, distinct N-Triples lines (empty when they are in ``file``)
     triples: int
     fragments: list[Fragment]
+    file: Path | None = None  # a large build's merged N-Triples, written there
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     conflicts: list[Any] = field(default_factory=list)
@@ -393,21 +425,27 @@ class Assembled:
     def reused(self) -> int:
         return sum(f.cached for f in self.fragments)
 
+    @property
+    def source(self) -> bytes | Path:
+        """The merged N-Triples: the bytes, or the file that holds them."""
+        return self.file if self.file is not None else self.ntriples
 
-def _merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
-    """Sorted N-Triples of several sorted parts, each line once, and how many lines."""
-    from io import BytesIO
+    def lines(self) -> Iterator[bytes]:
+        """The merged N-Triples lines (without line ends), from memory or from ``file``."""
+        from kg.export import lines_of
 
-    from kg.export import lines_of
+        return lines_of(self.file if self.file is not None else self.ntriples)
 
-    out = BytesIO()
+
+def _merge(parts: Iterable[Iterator[bytes]], out: BinaryIO) -> int:
+    """Sorted N-Triples of several sorted parts written to ``out``, each line once; how many."""
     last, count = None, 0
-    for line in heapq.merge(*(lines_of(part) for part in parts)):
+    for line in heapq.merge(*parts):
         if line and line != last:
             out.write(line)
             out.write(b"\n")
             last, count = line, count + 1
-    return out.getvalue(), count
+    return count
 
 
 def make_jobs(
@@ -469,18 +507,37 @@ def build_all(
     cache: FragmentCache,
     executor: Executor | None = None,
     tick: Callable[[Fragment], None] = lambda _: None,
+    merge_to: Path | None = None,
+    large: int = 0,
 ) -> Assembled:
-    """Build (or reuse) every job's fragment and merge them."""
+    """Build (or reuse) every job's fragment and merge them.
+
+    With a cache folder, fragments keep their triples in its files rather than in memory. With
+    ``merge_to`` too, and more than ``large`` triples, the merged triples are written to that
+    file instead of being held in memory (``Assembled.file``): a large build.
+    """
     started = time.perf_counter()
     entities = next(run_jobs(jobs[:1], cache, None, tick))
     for job in jobs[1:]:
         job.context = entities.ntriples
-    fragments = [entities, *run_jobs(jobs[1:], cache, executor, tick)]
+    fragments = [entities, *run_jobs(jobs[1:], cache, executor, tick, keep=False)]
     built = time.perf_counter()
-    merged, count = _merge(f.ntriples for f in fragments)
+    parts = (f.lines() for f in fragments)
+    total = sum(f.triples for f in fragments)
+    if merge_to is not None and cache.folder is not None and total > large:
+        from kg.export import atomic_file
+
+        with atomic_file(merge_to) as handle:
+            count = _merge(parts, handle)
+        assembled = Assembled(b"", count, fragments, file=merge_to)
+    else:
+        from io import BytesIO
+
+        buffer = BytesIO()
+        count = _merge(parts, buffer)
+        assembled = Assembled(buffer.getvalue(), count, fragments)
     for fragment in fragments:  # merged and cached: let a large build's memory go
         fragment.ntriples = b""
-    assembled = Assembled(merged, count, fragments)
     seen: set[Any] = set()
     for fragment in fragments:
         assembled.errors += fragment.errors

@@ -79,7 +79,7 @@ class BuildReport:
             )
         typed = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <"
         counts: Counter[str] = Counter()
-        for line in self.assembled.ntriples.splitlines():
+        for line in self.assembled.lines():
             at = line.find(typed)
             if at > 0:
                 cls = line[at + len(typed) : line.rindex(b">")].decode("utf-8")
@@ -165,6 +165,7 @@ def run_build(
     corpus.left_out += found.left_out
     minter = Minter(base)
     jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
+    corpus.release_sources()
     progress(
         f"building {_count(len(jobs), 'fragment')} from {_count(len(corpus.records), 'record')} "
         f"of {_count(len(corpus.documents), 'document')} and checking each (identifiers, "
@@ -174,7 +175,12 @@ def run_build(
     with _executor(workers, len(jobs), scheduler) as executor:
         built = iter(range(1, len(jobs) + 1))
         assembled = build_all(
-            jobs, cache=cache, executor=executor, tick=lambda _: advance(next(built), len(jobs))
+            jobs,
+            cache=cache,
+            executor=executor,
+            tick=lambda _: advance(next(built), len(jobs)),
+            merge_to=out / "graph.nt" if out is not None else None,
+            large=LARGE_GRAPH,
         )
     progress(f"merging {_count(assembled.triples, 'triple')} ({assembled.reused} fragments reused)")
     result = BuildResult(
@@ -187,7 +193,7 @@ def run_build(
     checked = ValidationReport(
         assembled.violations, assembled.shape_warnings, assembled.seconds.get("shacl", 0.0)
     )
-    if assembled.triples <= LARGE_GRAPH:
+    if assembled.file is None and assembled.triples <= LARGE_GRAPH:
         bind_prefixes(result.graph, minter)
         result.graph.parse(data=assembled.ntriples, format="nt")
         _finish_in_memory(report, checked, minter, out, base, progress)
@@ -283,7 +289,8 @@ def _finish_streaming(
     inferred = b""
     if report.reasoner is not None:
         progress(f"reasoning with the ontology's rules over {_count(assembled.triples, 'triple')}")
-        report.trust.reasoning = _reason_on_store(assembled.ntriples, report.reasoner)
+        asserted = assembled.ntriples or (assembled.file.read_bytes() if assembled.file else b"")
+        report.trust.reasoning = _reason_on_store(asserted, report.reasoner)
         report.trust.timings["reasoning"] = report.trust.reasoning.seconds
         report.trust.errors += [
             inconsistency_problem(i) for i in report.trust.reasoning.inconsistencies
@@ -296,7 +303,8 @@ def _finish_streaming(
         report.trust.errors += cross_source_problems(_memory_store(report), checked)
         return
     progress(f"writing {_count(assembled.triples, 'triple')} to {out / 'graph.nt'}")
-    atomic_write(out / "graph.nt", assembled.ntriples)
+    if assembled.file != out / "graph.nt":  # else the merge wrote it
+        atomic_write(out / "graph.nt", assembled.ntriples)
     report.outputs["ntriples"] = out / "graph.nt"
     if report.trust.reasoning is None:
         progress(
@@ -304,7 +312,7 @@ def _finish_streaming(
             f"marking {out / 'inferred.ttl'} stale"
         )
         with new_store(out / "store", "graph.nq") as loader:
-            report.outputs.update(_write_unreasoned(assembled.ntriples, out, base, loader))
+            report.outputs.update(_write_unreasoned(assembled.source, out, base, loader))
         report.inferred_stale = True
     else:
         progress(
@@ -314,7 +322,7 @@ def _finish_streaming(
         from kg.export import atomic_write_lines, nquad_lines, to_turtle
 
         with new_store(out / "store", "graph.nq") as loader:
-            lines = nquad_lines(assembled.ntriples, inferred, base)
+            lines = nquad_lines(assembled.source, inferred, base)
             atomic_write_lines(out / "graph.nq", loading(lines, loader))
         from rdflib import Graph
 
@@ -331,7 +339,7 @@ def _finish_streaming(
     progress("checking across sources on the store")
     report.trust.errors += cross_source_problems(store, checked)
     progress(f"writing turtle to {out / 'graph.ttl'}")
-    report.outputs["turtle"] = _turtle(assembled.ntriples, out / "graph.ttl", base)
+    report.outputs["turtle"] = _turtle(assembled.source, out / "graph.ttl", base)
     stale = out / "graph.jsonld"
     if stale.exists():  # an earlier, smaller build's: it no longer matches the graph
         stale.unlink()
@@ -374,7 +382,7 @@ def _memory_store(report: BuildReport) -> Any:
     return store
 
 
-def _turtle(ntriples: bytes, path: Path, base: str) -> Path:
+def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Path:
     """The asserted graph as Turtle, streamed by pyoxigraph from its sorted N-Triples (a
     subject's triples are together, so each subject is written once; no rdflib graph)."""
     import pyoxigraph as ox
@@ -387,7 +395,10 @@ def _turtle(ntriples: bytes, path: Path, base: str) -> Path:
     named = Graph(bind_namespaces="core")  # rdf, rdfs, xsd, owl: then the build's own
     bind_prefixes(named, Minter(base))
     prefixes = {prefix: str(namespace) for prefix, namespace in named.namespaces()}
-    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    if isinstance(ntriples, Path):
+        triples = ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    else:
+        triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
     with atomic_file(path) as handle:
         ox.serialize(triples, handle, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     return path
@@ -454,11 +465,13 @@ def _executor(workers: int | None, jobs: int, scheduler: str | None) -> Iterator
         yield pool
 
 
-def _write_unreasoned(asserted: bytes, out: Path, base: str, store: Any = None) -> dict[str, Path]:
+def _write_unreasoned(
+    asserted: bytes | Path, out: Path, base: str, store: Any = None
+) -> dict[str, Path]:
     """``graph.nq`` without an inferred graph; ``inferred.ttl`` kept and marked stale.
 
-    ``asserted`` is the graph's sorted N-Triples; the N-Quads also go into ``store`` when
-    given (a new store being filled). Queries then find no inferred class or
+    ``asserted`` is the graph's sorted N-Triples (or their file); the N-Quads also go into
+    ``store`` when given (a new store being filled). Queries then find no inferred class or
     relation rather than ones that may no longer hold; the mark tells readers of
     ``inferred.ttl`` (and ``kg export``) that it is out of date.
     """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from rdflib import Literal
 from rdflib.plugins.serializers.nt import _nt_row
 
 __all__ = ["TripleSet"]
@@ -19,7 +20,7 @@ Triple = tuple[Any, Any, Any]
 
 
 class TripleSet:
-    """Distinct triples with (subject, predicate) and (predicate, object) lookups."""
+    """Distinct triples with (subject, predicate) and (predicate, IRI object) lookups."""
 
     def __init__(self) -> None:
         self._triples: set[Triple] = set()
@@ -34,7 +35,8 @@ class TripleSet:
         self._triples.add(triple)
         s, p, o = triple
         self._by_sp.setdefault((s, p), []).append(o)
-        self._by_po.setdefault((p, o), []).append(s)
+        if not isinstance(o, Literal):  # rdflib compares literals slowly, and none is looked up
+            self._by_po.setdefault((p, o), []).append(s)
         self._subjects.add(s)
 
     def __contains__(self, triple: Triple) -> bool:
@@ -50,7 +52,7 @@ class TripleSet:
         s, p, o = pattern
         if s is not None and p is not None:
             yield from ((s, p, x) for x in self._by_sp.get((s, p), ()) if o in (None, x))
-        elif p is not None and o is not None:
+        elif p is not None and o is not None and not isinstance(o, Literal):
             yield from ((x, p, o) for x in self._by_po.get((p, o), ()))
         else:
             for t in self._triples:
@@ -72,7 +74,7 @@ class TripleSet:
                     yield s, o
 
     def objects_all(self) -> set[Any]:
-        """Every term in the object position."""
+        """Every term in the object position but literals."""
         return {o for _, o in self._by_po}
 
     def value(self, subject: Any, predicate: Any) -> Any:

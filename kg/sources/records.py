@@ -131,6 +131,14 @@ class Corpus:
     _made: tuple[set[Problem], set[Problem]] = field(
         default_factory=lambda: (set(), set()), repr=False
     )
+    _released: bool = field(default=False, repr=False)
+
+    def release_sources(self) -> None:
+        """Let go of the files as read (their YAML with line numbers and their unresolved
+        records), about half a large corpus's memory: the build needs only what they
+        resolved to from here on. Documents can no longer be checked afterwards."""
+        self._sources = []
+        self._released = True
 
     def of_type(self, kind: type[Any]) -> Iterator[Loaded]:
         """The loaded records of one record class."""
@@ -470,6 +478,8 @@ def check_documents(corpus: Corpus, folder: Path) -> None:
     """
     if folder in corpus._checked:
         return
+    if corpus._released:
+        raise ValueError("the corpus let go of its files (release_sources): check it before")
     errors: list[Problem] = []
     warnings: list[Problem] = []
     docs = {f.document.id: (f, f.document) for f in corpus._sources if f.document is not None}
