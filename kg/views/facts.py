@@ -161,8 +161,9 @@ class Facts:
                     "FILTER(isLiteral(?o)) }",
                     _TERM_LABELS,
                 ],
-                f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} {by} ?s ?p ?o . "
-                f"FILTER(isIRI(?o) && ?p != <{_RDF_TYPE}>) }}",
+                # no FILTER: Oxigraph evaluates this one three times as fast without; the
+                # loop below keeps the IRIs other than types
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ {typed} {by} ?s ?p ?o }}",
             )
         types: dict[str, set[str]] = defaultdict(set)
         for row in rows(queries[0]):
@@ -184,7 +185,7 @@ class Facts:
                 term_labels.setdefault(s.value[len(CDEK) :], o.value)
         for s, p, o in rows(queries[2]):
             source, target, key = nodes.get(s.value), o.value, _short(p.value)
-            if source is None:
+            if source is None or not isinstance(o, ox.NamedNode) or p.value == _RDF_TYPE:
                 continue
             if target not in source.out[key]:
                 source.out[key].append(target)
