@@ -111,7 +111,10 @@ def force_layout(
         return {}
     laid = []
     for component in components:
-        local = _component(graph.subgraph(component).copy(), boxes)
+        sub = nx.Graph()  # nodes in sorted order: a subgraph view's follow the set's hashes
+        sub.add_nodes_from(sorted(component))
+        sub.add_edges_from(graph.subgraph(component).edges())
+        local = _component(sub, boxes)
         ids = sorted(local)
         sizes = _sizes(ids, boxes)
         pos = _stretch(_separate(np.array([local[n] for n in ids]), sizes), sizes, aspect)
