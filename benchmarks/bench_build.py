@@ -146,7 +146,7 @@ def _touch_one(corpus: Path) -> Path:
     path = sorted(corpus.glob("copy1-000-*.yaml"))[0]
     text = path.read_text(encoding="utf-8")
     changed = re.sub(
-        r"(\n    sites: )(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 1), text, count=1
+        r"(\n *sites: )(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 1), text, count=1
     )
     path.write_text(changed, encoding="utf-8")
     return path

@@ -282,7 +282,7 @@ def _summary(report: BuildReport, console: Console, seconds: float | None = None
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     console.print(
         f"[bold]Built[/bold] {counted(report.triples, 'triple')} from "
-        f"{counted(len(corpus.records), 'record')} of {counted(len(corpus.documents), 'document')} "
+        f"{counted(report.record_count, 'record')} of {counted(len(corpus.documents), 'document')} "
         f"({counted(len(corpus.files), 'file')}){took}."
     )
     table = Table(title="Nodes per class", show_edge=False)

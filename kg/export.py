@@ -134,6 +134,18 @@ def nquad_lines(
     large graph's N-Quads without holding them whole. Each graph's N-Triples are sorted, and a
     line keeps its place when its graph name is added, so merging them gives sorted N-Quads.
     ``asserted`` may be the path of a file of them (a large build's), read line by line."""
+    named = named_graphs(asserted, inferred, base, ontology)
+    metadata, _ = graph_metadata(named, base)
+    sources = [(data, name) for name, (data, _) in named.items()]
+    sources.append((metadata, f"{base}graph/metadata"))
+    yield from heapq.merge(*(quad_lines(data, name) for data, name in sources))
+
+
+def named_graphs(
+    asserted: bytes | Path, inferred: bytes, base: str, ontology: Graph | bytes | None = None
+) -> dict[str, tuple[bytes | Path, str]]:
+    """The graphs of ``graph.nq`` but its metadata: name -> (sorted N-Triples, label).
+    ``ontology``: its graph or N-Triples (default: ``ontology/cdek.ttl``)."""
     from kg.vocab import ONTOLOGY_IRI
 
     if ontology is None:
@@ -141,11 +153,20 @@ def nquad_lines(
         from kg.reason import load_ontology
 
         ontology = load_ontology(paths.ONTOLOGY / "cdek.ttl")
-    named = {
+    if not isinstance(ontology, bytes):
+        ontology = to_ntriples(_stable(ontology))
+    return {
         f"{base}graph/asserted": (asserted, "asserted triples of the evidence records"),
         f"{base}graph/inferred": (inferred, "triples the OWL reasoner inferred"),
-        str(ONTOLOGY_IRI): (to_ntriples(_stable(ontology)), "the ontology (ontology/cdek.ttl)"),
+        str(ONTOLOGY_IRI): (ontology, "the ontology (ontology/cdek.ttl)"),
     }
+
+
+def graph_metadata(named: dict[str, tuple[bytes | Path, str]], base: str) -> tuple[bytes, str]:
+    """The metadata graph's sorted N-Triples (each graph's version, label and size) and the
+    version: the package's, and a digest of every graph's triples."""
+    from kg.vocab import ONTOLOGY_IRI
+
     digest = hashlib.sha256()
     counts = {}
     for name, (data, _) in named.items():
@@ -161,10 +182,7 @@ def nquad_lines(
             f"<{name}> <{_CONFORMS}> <{ONTOLOGY_IRI}> .",
         ]
     meta.append(f"<{base}graph/inferred> <{_DERIVED}> <{base}graph/asserted> .")
-    metadata = "\n".join(sorted(meta)).encode("utf-8")
-    sources = [(data, name) for name, (data, _) in named.items()]
-    sources.append((metadata, f"{base}graph/metadata"))
-    yield from heapq.merge(*(_quads(data, name) for data, name in sources))
+    return "\n".join(sorted(meta)).encode("utf-8"), version
 
 
 def _digest_lines(data: bytes | Path, digest: Any) -> int:
@@ -180,7 +198,7 @@ def _digest_lines(data: bytes | Path, digest: Any) -> int:
     return count
 
 
-def _quads(triples: bytes | Path, graph: str) -> Iterator[bytes]:
+def quad_lines(triples: bytes | Path, graph: str) -> Iterator[bytes]:
     """Sorted N-Triples lines as N-Quads lines of ``graph`` (UTF-8 keeps the code point order)."""
     suffix = f" <{graph}> .\n".encode()
     return (line[:-2] + suffix for line in lines_of(triples) if line.endswith(b" ."))

@@ -425,6 +425,26 @@ class Assembled:
     def reused(self) -> int:
         return sum(f.cached for f in self.fragments)
 
+    shared: dict[bytes, int] = field(default_factory=dict)  # lines in 2+ fragments: how many
+
+    def collect(self) -> None:
+        """The fragments' problems and check results, each once, sorted."""
+        seen: set[Any] = set()
+        for fragment in self.fragments:
+            self.errors += fragment.errors
+            self.warnings += fragment.warnings
+            self.conflicts += fragment.conflicts
+            for v in fragment.violations + fragment.shape_warnings:
+                if v in seen:
+                    continue
+                seen.add(v)
+                into = self.violations if v in fragment.violations else self.shape_warnings
+                into.append(v)
+        self.errors = sorted(set(self.errors))
+        self.warnings = sorted(set(self.warnings))
+        self.violations.sort()
+        self.shape_warnings.sort()
+
     @property
     def source(self) -> bytes | Path:
         """The merged N-Triples: the bytes, or the file that holds them."""
@@ -437,11 +457,15 @@ class Assembled:
         return lines_of(self.file if self.file is not None else self.ntriples)
 
 
-def _merge(parts: Iterable[Iterator[bytes]], out: BinaryIO) -> int:
-    """Sorted N-Triples of several sorted parts written to ``out``, each line once; how many."""
+def _merge(parts: Iterable[Iterator[bytes]], out: BinaryIO, shared: dict[bytes, int]) -> int:
+    """Sorted N-Triples of several sorted parts written to ``out``, each line once; how many.
+
+    ``shared`` gets each line that more than one part holds, with the number of parts."""
     last, count = None, 0
     for line in heapq.merge(*parts):
-        if line and line != last:
+        if line == last:
+            shared[line] = shared.get(line, 1) + 1
+        elif line:
             out.write(line)
             out.write(b"\n")
             last, count = line, count + 1
@@ -468,7 +492,7 @@ def make_jobs(
 
 # records per fragment: enough that per-fragment costs (a worker's task, the shapes' fixed
 # work) stay small next to the triples, few enough that a change rebuilds little
-GROUP_RECORDS = 1500
+GROUP_RECORDS = 400
 
 
 def _groups(slices: list[tuple[str, Corpus, Any]], size: int) -> Iterator[list[Any]]:
@@ -527,32 +551,19 @@ def build_all(
     if merge_to is not None and cache.folder is not None and total > large:
         from kg.export import atomic_file
 
+        shared: dict[bytes, int] = {}
         with atomic_file(merge_to) as handle:
-            count = _merge(parts, handle)
-        assembled = Assembled(b"", count, fragments, file=merge_to)
+            count = _merge(parts, handle, shared)
+        assembled = Assembled(b"", count, fragments, file=merge_to, shared=shared)
     else:
         from io import BytesIO
 
         buffer = BytesIO()
-        count = _merge(parts, buffer)
+        count = _merge(parts, buffer, {})
         assembled = Assembled(buffer.getvalue(), count, fragments)
     for fragment in fragments:  # merged and cached: let a large build's memory go
         fragment.ntriples = b""
-    seen: set[Any] = set()
-    for fragment in fragments:
-        assembled.errors += fragment.errors
-        assembled.warnings += fragment.warnings
-        assembled.conflicts += fragment.conflicts
-        for v in fragment.violations + fragment.shape_warnings:
-            if v in seen:
-                continue
-            seen.add(v)
-            into = assembled.violations if v in fragment.violations else assembled.shape_warnings
-            into.append(v)
-    assembled.errors = sorted(set(assembled.errors))
-    assembled.warnings = sorted(set(assembled.warnings))
-    assembled.violations.sort()
-    assembled.shape_warnings.sort()
+    assembled.collect()
     for fragment in fragments:
         if not fragment.cached:
             for stage, seconds in fragment.seconds.items():

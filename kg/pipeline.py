@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +51,16 @@ class BuildReport:
     """``inferred.ttl`` was kept from an earlier build and marked stale (no reasoning ran)."""
     assembled: Assembled | None = None
     """The fragments the graph was merged from, with the seconds each stage took."""
+    records: int | None = None
+    """How many records were built, when ``corpus`` does not hold them all (a quick rebuild)."""
+    counts: Counter[str] | None = None
+    """Typed nodes per class, when known without reading the graph (a quick rebuild)."""
+    cross: list[Problem] = field(default_factory=list)
+    """The problems :func:`cross_source_problems` found (among ``result.errors``)."""
+
+    @property
+    def record_count(self) -> int:
+        return self.records if self.records is not None else len(self.corpus.records)
 
     @property
     def errors(self) -> list[Problem]:
@@ -69,6 +79,8 @@ class BuildReport:
 
     def class_counts(self) -> Counter[str]:
         """Typed nodes per class, by local name (read from the merged N-Triples)."""
+        if self.counts is not None:
+            return self.counts
         if self.assembled is None:
             from rdflib import RDF, URIRef
 
@@ -144,6 +156,14 @@ def run_build(
     missing = [f for f in folders if not f.exists()]
     # record YAML, registry and PubMed files, told apart by their content (kg.sources)
     files, entries, source_errors, source_warnings = split_sources(f for f in folders if f.exists())
+    setup = None  # a build a quick rebuild can patch: no registry files, reasoning, texts
+    if out is not None and not (entries or missing or source_errors or reasoner or documents_dir):
+        from kg.rebuild import quick_rebuild, setup_digest
+
+        setup = setup_digest(folders, base, documents=documents_dir, reasoner=reasoner)
+        quick = quick_rebuild(files, out=out, setup=setup, base=base, progress=progress)
+        if quick is not None:
+            return quick
     progress(
         f"reading {_count(len(files), 'record file')}"
         + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
@@ -165,6 +185,11 @@ def run_build(
     corpus.left_out += found.left_out
     minter = Minter(base)
     jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
+    state = None
+    if setup is not None:
+        from kg.rebuild import record_state
+
+        state = record_state(setup, files, corpus, jobs)
     corpus.release_sources()
     progress(
         f"building {_count(len(jobs), 'fragment')} from {_count(len(corpus.records), 'record')} "
@@ -201,6 +226,11 @@ def run_build(
         _finish_streaming(report, checked, out, base, progress)
     result.errors.extend(report.trust.errors if report.trust else [])
     result.warnings.extend(report.trust.warnings if report.trust else [])
+    if out is not None:
+        from kg.rebuild import finish_state, save_state
+
+        keep = state is not None and assembled.file is not None and not report.errors
+        save_state(out, finish_state(state, report, base) if keep else None)
     return report
 
 
@@ -337,7 +367,8 @@ def _finish_streaming(
     report.outputs["store"] = out / "store"
     store = open_store(out / "store")
     progress("checking across sources on the store")
-    report.trust.errors += cross_source_problems(store, checked)
+    report.cross = cross_source_problems(store, checked)
+    report.trust.errors += report.cross
     progress(f"writing turtle to {out / 'graph.ttl'}")
     report.outputs["turtle"] = _turtle(assembled.source, out / "graph.ttl", base)
     stale = out / "graph.jsonld"
@@ -414,17 +445,23 @@ def _store_view(store: Path, path: Path) -> Path:
     return write_view(overview_view(KnowledgeGraph(OxigraphEngine(open_store(store)))), path)
 
 
-def cross_source_problems(store: Any, checked: ValidationReport) -> list[Problem]:
+def cross_source_problems(
+    store: Any, checked: ValidationReport, subjects: Iterable[str] | None = None
+) -> list[Problem]:
     """Values of a functional property that come from different fragments (the shapes saw
-    one fragment at a time; within one, ``sh:maxCount`` already reported them)."""
+    one fragment at a time; within one, ``sh:maxCount`` already reported them); only of
+    ``subjects`` (IRIs) when given."""
     from kg.sources.records import Problem
     from kg.vocab import functional_properties
 
     reported = {(v.focus, v.path) for v in checked.violations}
     values = " ".join(f"<{p}>" for p in sorted(functional_properties()))
+    only = ""
+    if subjects is not None:
+        only = "VALUES ?s { " + " ".join(f"<{s}>" for s in sorted(subjects)) + " } "
     query = (
-        f"SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }} "
-        "GROUP BY ?s ?p HAVING (COUNT(DISTINCT ?o) > 1)"
+        f"SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {only}VALUES ?p {{ {values} }} "
+        "?s ?p ?o } GROUP BY ?s ?p HAVING (COUNT(DISTINCT ?o) > 1)"
     )
     problems = []
     for s, p, n in store.query(query, use_default_graph_as_union=True):

@@ -132,6 +132,7 @@ class Corpus:
         default_factory=lambda: (set(), set()), repr=False
     )
     _released: bool = field(default=False, repr=False)
+    _known_studies: frozenset[str] = field(default=frozenset(), repr=False)  # see load_part
 
     def release_sources(self) -> None:
         """Let go of the files as read (their YAML with line numbers and their unresolved
@@ -469,6 +470,38 @@ def load_corpus(
     return corpus
 
 
+def load_part(
+    paths: Sequence[Path],
+    names: Sequence[str],
+    entities: Corpus,
+    studies: Iterable[str],
+    *,
+    cache: Path | None = None,
+) -> Corpus:
+    """Some record files of a larger corpus, read and resolved against what the rest defines:
+    the entity tables of ``entities`` and the ``studies`` (ids) of the other files.
+
+    ``names`` are the names the whole corpus gave the files. The records come out as the whole
+    corpus would resolve them while these files keep every study, arm and document their
+    records point at (a slice of :mod:`kg.fragments`); the quick rebuild relies on that.
+    """
+    corpus = Corpus(_known_studies=frozenset(studies))
+    known = _File("(entities of the other files)", Path())
+    known.entities = Entities.model_construct(
+        drugs=list(entities.drugs.values()),
+        diseases=list(entities.diseases.values()),
+        targets=list(entities.targets.values()),
+        adverse_event_terms=list(entities.ae_terms.values()),
+        endpoints=list(entities.endpoints.values()),
+    )
+    corpus._sources.append(known)
+    for path, name in zip(paths, names, strict=True):
+        corpus.files.append(name)
+        corpus._sources.append(_read_file(path, name, _parse_file(path, name, cache)))
+    _assemble(corpus)
+    return corpus
+
+
 def check_documents(corpus: Corpus, folder: Path) -> None:
     """Check every span against the text of its document in ``folder``.
 
@@ -576,13 +609,14 @@ def _assemble(corpus: Corpus) -> None:
     unreadable = [f for f in corpus._sources if f.name in errors and f.data is not None]
     while True:
         good = [f for f in corpus._sources if f.name not in errors]
-        result = _Combined(good, [f for f in corpus._sources if f.name in errors])
+        left_out = [f for f in corpus._sources if f.name in errors]
+        result = _Combined(good, left_out, corpus._known_studies)
         failing = {name: found for name, found in result.errors.items() if found}
         if not failing:
             break
         errors.update(failing)
     for file in unreadable:  # what else is wrong with it, so that one run reports everything
-        found = _Combined([*good, file], []).errors[file.name]
+        found = _Combined([*good, file], [], corpus._known_studies).errors[file.name]
         errors[file.name] += [p for p in found if p not in errors[file.name]]
     corpus.documents = result.documents
     corpus.drugs, corpus.diseases, corpus.targets = result.drugs, result.diseases, result.targets
@@ -615,7 +649,10 @@ class _Unresolved(Exception):
 class _Combined:
     """The entities, documents and resolved records of a set of files, and their errors."""
 
-    def __init__(self, files: list[_File], left_out: list[_File]) -> None:
+    def __init__(
+        self, files: list[_File], left_out: list[_File], known_studies: Iterable[str] = ()
+    ) -> None:
+        self.known_studies = set(known_studies)  # defined in files not among these
         self.documents: dict[str, SourceDocument] = {}
         self.drugs: dict[str, Drug] = {}
         self.diseases: dict[str, Disease] = {}
@@ -924,7 +961,7 @@ class _Combined:
     def _references(self, files: list[_File]) -> None:
         """Studies and arms a record points at, and documents a locator names, must exist."""
         records = [loaded.record for loaded, _ in self.records]
-        studies = {r.id for r in records if isinstance(r, StudyRecord)}
+        studies = {r.id for r in records if isinstance(r, StudyRecord)} | self.known_studies
         arms = {(r.study, r.id) for r in records if isinstance(r, ArmRecord)}
         doc_files = {doc.file for doc in self.documents.values()}
         by_name = {f.name: f for f in files}
