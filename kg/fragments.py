@@ -171,7 +171,7 @@ def code_digest() -> str:
     digest = hashlib.sha256(str(_CACHE_FORMAT).encode())
     package = Path(__file__).parent
     files = sorted(package.rglob("*.py")) + sorted(paths.ONTOLOGY.glob("*"))
-    files += sorted(paths.DATA.glob("*.csv"))
+    files += sorted(paths.DATA.glob("*.csv")) + sorted(paths.DATA.glob("*.json"))
     for path in files:
         if path.is_file():
             digest.update(path.relative_to(path.parents[1]).as_posix().encode())

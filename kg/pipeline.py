@@ -365,17 +365,18 @@ def _finish_streaming(
         atomic_write(out / "inferred.ttl", to_turtle(named))
         report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
     report.outputs["store"] = out / "store"
+    progress(f"writing turtle to {out / 'graph.ttl'} (beside what follows)")
+    turtle = _turtle(assembled.source, out / "graph.ttl", base)
     store = open_store(out / "store")
     progress("checking across sources on the store")
     report.cross = cross_source_problems(store, checked)
     report.trust.errors += report.cross
-    progress(f"writing turtle to {out / 'graph.ttl'}")
-    report.outputs["turtle"] = _turtle(assembled.source, out / "graph.ttl", base)
     stale = out / "graph.jsonld"
     if stale.exists():  # an earlier, smaller build's: it no longer matches the graph
         stale.unlink()
     progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
     report.outputs["html"] = _store_view(out / "store", out / "graph.html")
+    report.outputs["turtle"] = turtle()
 
 
 def _reason_on_store(ntriples: bytes, reasoner: str) -> Any:
@@ -413,26 +414,22 @@ def _memory_store(report: BuildReport) -> Any:
     return store
 
 
-def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Path:
-    """The asserted graph as Turtle, streamed by pyoxigraph from its sorted N-Triples (a
-    subject's triples are together, so each subject is written once; no rdflib graph)."""
-    import pyoxigraph as ox
+def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Callable[[], Path]:
+    """Turtle of the asserted graph (:mod:`kg.turtle`) with the build's prefixes: from a file,
+    written by a process of its own (call the result to wait for it), else here."""
     from rdflib import Graph
 
     from kg.build import bind_prefixes
-    from kg.export import atomic_file
     from kg.iris import Minter
+    from kg.turtle import start_turtle, write_turtle
 
     named = Graph(bind_namespaces="core")  # rdf, rdfs, xsd, owl: then the build's own
     bind_prefixes(named, Minter(base))
     prefixes = {prefix: str(namespace) for prefix, namespace in named.namespaces()}
     if isinstance(ntriples, Path):
-        triples = ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
-    else:
-        triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    with atomic_file(path) as handle:
-        ox.serialize(triples, handle, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    return path
+        return start_turtle(ntriples, path, prefixes)
+    written = write_turtle(ntriples, path, prefixes)
+    return lambda: written
 
 
 def _store_view(store: Path, path: Path) -> Path:

@@ -143,6 +143,7 @@ def record_state(
             counts[item.document.id] += 1
         groups.append((job.key, _slices(job.corpus, counts), job.digest))
     tables = _tables(corpus)
+    tables.documents = dict(corpus.documents)
     return BuildState(
         setup,
         files,
@@ -357,11 +358,11 @@ def _patch(
 ) -> BuildReport:
     """Apply each rebuilt group's difference to the outputs; the report of the build."""
     from kg.export import graph_metadata, named_graphs
+    from kg.pipeline import _turtle
 
     removed, added = _difference(rebuilt, state.shared)
     progress(f"patching {out / 'graph.nt'}: {len(removed)} triples out, {len(added)} in")
-    nt = (out / "graph.nt").read_bytes()
-    nt, gone, new = _apply(nt, removed, added)
+    gone, new = _patch_file(out / "graph.nt", removed, added)
     for line in set(added) - set(new):  # another fragment holds it already
         state.shared[line] = state.shared.get(line, 1) + 1
     state.triples += len(new) - len(gone)
@@ -369,9 +370,8 @@ def _patch(
         cls = _class_of(line)
         if cls is not None:
             state.class_counts[cls] += sign
-    _write(out / "graph.nt", nt)
     asserted = f"{base}graph/asserted"
-    metadata, _ = graph_metadata(named_graphs(nt, b"", base, state.ontology), base)
+    metadata, _ = graph_metadata(named_graphs(out / "graph.nt", b"", base, state.ontology), base)
     meta = f"{base}graph/metadata"
     quads_out = [_quad(g, asserted) for g in gone]
     quads_out += [_quad(m, meta) for m in _lines(state.metadata)]
@@ -379,17 +379,44 @@ def _patch(
     both = set(quads_out) & set(quads_in)
     quads_out = sorted(set(quads_out) - both)
     quads_in = sorted(set(quads_in) - both)
-    progress(f"patching {out / 'graph.nq'} and the store {out / 'store'}/")
-    nq, _, _ = _apply((out / "graph.nq").read_bytes(), quads_out, quads_in)
-    _write(out / "graph.nq", nq)
-    del nq
-    state.metadata = metadata
+    progress(
+        f"patching the store {out / 'store'}/ and {out / 'graph.nq'}; writing turtle to "
+        f"{out / 'graph.ttl'} (beside what follows)"
+    )
+    turtle = _turtle(out / "graph.nt", out / "graph.ttl", base)
     _patch_store(out / "store", quads_out, quads_in)
+    nquads = _beside(_patch_file, out / "graph.nq", quads_out, quads_in)
+    state.metadata = metadata
     report = _report(out, base, state, cache, rebuilt, gone + new, progress)
-    del nt
+    report.outputs["turtle"] = turtle()
+    nquads()
     cache.keep_only(d for _, _, d in state.groups)
     save_state(out, state)
     return report
+
+
+def _beside(work: Callable[..., Any], *args: Any) -> Callable[[], None]:
+    """Run ``work(*args)`` in a thread (file copying lets the build go on); call the result to
+    wait for it, raising what it raised."""
+    import threading
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(*args)
+        except BaseException as error:  # handed to the caller of wait()
+            failed.append(error)
+
+    thread = threading.Thread(target=run, name="kg-patch")
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return wait
 
 
 def _difference(rebuilt: _Rebuilt, shared: dict[bytes, int]) -> tuple[list[bytes], list[bytes]]:
@@ -413,35 +440,48 @@ def _difference(rebuilt: _Rebuilt, shared: dict[bytes, int]) -> tuple[list[bytes
     return sorted(set(removed) - both), sorted(set(added) - both)
 
 
-def _apply(
-    data: bytes, removed: Iterable[bytes], added: Iterable[bytes]
-) -> tuple[bytes, list[bytes], list[bytes]]:
-    """``data`` (sorted lines) without ``removed`` and with ``added`` (each in its place), and
-    the lines actually taken out and put in."""
-    edits: list[tuple[int, int, bytes]] = []
-    gone: list[bytes] = []
-    new: list[bytes] = []
-    for line in removed:
-        at, found = _locate(data, line)
-        if found:
-            edits.append((at, len(line) + 1, b""))
-            gone.append(line)
-    for line in added:
-        at, found = _locate(data, line)
-        if not found:
-            edits.append((at, 0, line + b"\n"))
-            new.append(line)
-    if not edits:
-        return data, gone, new
-    pieces, position = [], 0
-    for at, length, text in sorted(edits):
-        pieces += [data[position:at], text]
-        position = at + length
-    pieces.append(data[position:])
-    return b"".join(pieces), gone, new
+def _patch_file(
+    path: Path, removed: Iterable[bytes], added: Iterable[bytes]
+) -> tuple[list[bytes], list[bytes]]:
+    """Rewrite ``path`` (sorted lines) without ``removed`` and with ``added`` (each in its
+    place), reading it through a memory map and copying the rest as it is: the lines actually
+    taken out and put in."""
+    import mmap
+
+    from kg.export import atomic_file
+
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        edits: list[tuple[int, int, bytes]] = []
+        gone: list[bytes] = []
+        new: list[bytes] = []
+        for line in removed:
+            at, found = _locate(data, line)
+            if found:
+                edits.append((at, len(line) + 1, b""))
+                gone.append(line)
+        for line in added:
+            at, found = _locate(data, line)
+            if not found:
+                edits.append((at, 0, line + b"\n"))
+                new.append(line)
+        if not edits:
+            return gone, new
+        with atomic_file(path) as out:
+            position = 0
+            for at, length, text in sorted(edits):
+                _copy(data, position, at, out)
+                out.write(text)
+                position = at + length
+            _copy(data, position, len(data), out)
+    return gone, new
 
 
-def _locate(data: bytes, line: bytes) -> tuple[int, bool]:
+def _copy(data: Any, start: int, end: int, out: Any, chunk: int = 1 << 24) -> None:
+    for at in range(start, end, chunk):
+        out.write(data[at : min(at + chunk, end)])
+
+
+def _locate(data: Any, line: bytes) -> tuple[int, bool]:
     """The offset of the first line of ``data`` (sorted lines, each ending in a newline) that
     is not less than ``line``, and whether it is ``line``."""
     low, high = 0, len(data)  # both line starts: lines before low are less, from high not
@@ -453,7 +493,7 @@ def _locate(data: bytes, line: bytes) -> tuple[int, bool]:
             low = end + 1
         else:
             high = start
-    return low, data.startswith(line + b"\n", low)
+    return low, data[low : low + len(line) + 1] == line + b"\n"
 
 
 def _quad(line: bytes, graph: str) -> bytes:
@@ -474,12 +514,6 @@ def _class_of(line: bytes) -> str | None:
         return None
     cls = line[at + len(_TYPE) : line.rindex(b">")].decode("utf-8")
     return cls.split("#")[-1].split("/")[-1]
-
-
-def _write(path: Path, data: bytes) -> None:
-    from kg.export import atomic_write
-
-    atomic_write(path, data)
 
 
 def _patch_store(folder: Path, removed: list[bytes], added: list[bytes]) -> None:
@@ -510,12 +544,7 @@ def _report(
 
     from kg.build import BuildResult
     from kg.fragments import Assembled
-    from kg.pipeline import (
-        BuildReport,
-        _store_view,
-        _turtle,
-        cross_source_problems,
-    )
+    from kg.pipeline import BuildReport, _store_view, cross_source_problems
     from kg.sources.records import Corpus
     from kg.store import open_store
     from kg.trust import TrustReport, shape_problem
@@ -557,15 +586,12 @@ def _report(
     state.cross = sorted({p for p in state.cross if p.record not in subjects} | set(found))
     trust.errors += state.cross
     del store
-    progress(f"writing turtle to {out / 'graph.ttl'}")
-    _turtle(out / "graph.nt", out / "graph.ttl", base)
     progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
     report.outputs = {
         "ntriples": out / "graph.nt",
         "inferred": out / "inferred.ttl",
         "nquads": out / "graph.nq",
         "store": out / "store",
-        "turtle": out / "graph.ttl",
         "html": _store_view(out / "store", out / "graph.html"),
     }
     result.errors.extend(trust.errors)

@@ -60,10 +60,42 @@ def prefix_map() -> dict[str, str]:
 @cache
 def identifier_pattern(prefix: str) -> re.Pattern[str] | None:
     """Bioregistry's regular expression for the local identifiers of ``prefix`` (offline)."""
-    import bioregistry  # its registry ships inside the wheel; loading it takes ~1 s
+    table = _pattern_table()
+    if prefix in table:
+        pattern = table[prefix]
+    else:
+        import bioregistry  # its registry ships inside the wheel; loading it takes ~1 s
 
-    pattern = bioregistry.get_pattern(prefix)
+        pattern = bioregistry.get_pattern(prefix)
     return re.compile(pattern) if pattern else None
+
+
+PATTERNS = paths.DATA / "identifier-patterns.json"
+
+
+@cache
+def _pattern_table() -> dict[str, str | None]:
+    """Bioregistry's patterns of the prefix map's prefixes, as ``PATTERNS`` keeps them for the
+    installed version of bioregistry (else none): a build process then need not load it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        data = json.loads(PATTERNS.read_text(encoding="utf-8"))
+        installed = version("bioregistry")
+    except (OSError, ValueError, PackageNotFoundError):
+        return {}
+    return dict(data["patterns"]) if data.get("bioregistry") == installed else {}
+
+
+def write_pattern_table() -> None:
+    """Write ``PATTERNS`` from the installed bioregistry (after upgrading it)."""
+    from importlib.metadata import version
+
+    import bioregistry
+
+    patterns = {prefix: bioregistry.get_pattern(prefix) for prefix in sorted(prefix_map())}
+    data = {"bioregistry": version("bioregistry"), "patterns": patterns}
+    PATTERNS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def check_identifiers(graph: Graph) -> list[Problem]:

@@ -1,7 +1,9 @@
-"""Where the shared fixtures are, and reading a graph's registry nodes by their locators."""
+"""Where the shared fixtures are, reading a graph's registry nodes by their locators, and
+copies of the seed records for builds above the large-graph size."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,14 @@ def by_pointer(graph: Graph, cls: URIRef, document_file: str) -> dict[str, URIRe
                 selector = graph.value(locator, OA.hasSelector)
                 found[str(graph.value(selector, RDF.value))] = node
     return found
+
+
+def make_corpus(copies: int, folder: Path) -> None:
+    """The re-identified copies of the seed records that benchmarks/bench_build.py makes."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_build", paths.ROOT / "benchmarks" / "bench_build.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.make_corpus(copies, folder)

@@ -262,3 +262,20 @@ def test_the_nquads_carry_the_ontology_and_the_build_version(seed_build) -> None
     changed = Graph() + seed_build.result.graph
     changed.add((SORAFENIB, RDFS.comment, Literal("x")))
     assert build_version(changed, seed_build.trust.inferred, ontology) != stamp
+
+
+def test_the_kept_identifier_patterns_are_bioregistrys() -> None:
+    """kg/data/identifier-patterns.json spares each build process loading bioregistry (~1 s);
+    it must say what the installed bioregistry says (else: xrefs.write_pattern_table())."""
+    from importlib.metadata import version
+
+    import bioregistry
+
+    from kg.xrefs import PATTERNS, _pattern_table, prefix_map
+
+    kept = json.loads(PATTERNS.read_text(encoding="utf-8"))
+    assert kept["bioregistry"] == version("bioregistry"), "regenerate: write_pattern_table()"
+    assert set(kept["patterns"]) == set(prefix_map())
+    for prefix, pattern in kept["patterns"].items():
+        assert pattern == bioregistry.get_pattern(prefix), prefix
+    assert _pattern_table() == kept["patterns"]

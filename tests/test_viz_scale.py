@@ -3,32 +3,20 @@ interactive within seconds, and search still finds what the overview does not dr
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import rdflib
-from test_browser import chromium, open_page, search, selected_iri  # tests/ is on sys.path
+from sources_helpers import make_corpus  # tests/ is on sys.path
+from test_browser import chromium, open_page, search, selected_iri
 
-from kg import paths
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import run_build
 from kg.views import Source, whole_view, write_view
 
 pytestmark = pytest.mark.slow
-
-
-def make_corpus(copies: int, folder: Path) -> None:
-    """The re-identified copies benchmarks/bench_build.py makes."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_build", paths.ROOT / "benchmarks" / "bench_build.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.make_corpus(copies, folder)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,157 @@
+"""The quick rebuild (kg.rebuild): after a large build, a changed record file is patched into
+the outputs, which then equal a full build's byte for byte; anything it cannot patch safely
+takes the full build."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from sources_helpers import make_corpus  # tests/ is on sys.path
+
+from kg import pipeline
+from kg.iris import DEFAULT_BASE
+from kg.pipeline import BuildReport, run_build
+from kg.rebuild import _locate, _patch_file
+
+OUTPUTS = ("graph.nt", "graph.nq", "graph.ttl", "graph.html", "inferred.ttl")
+
+
+@pytest.fixture
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seeds and two copies count as a large graph (about 40k triples)."""
+    monkeypatch.setattr(pipeline, "LARGE_GRAPH", 1000)
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("copies")
+    make_corpus(2, folder)
+    return folder
+
+
+def _build(sources: Path, out: Path) -> tuple[BuildReport, list[str]]:
+    said: list[str] = []
+    report = run_build(
+        sources=[sources], out=out, base=DEFAULT_BASE, reasoner=None, progress=said.append
+    )
+    return report, said
+
+
+def _quads(store: Path) -> list[str]:
+    """The store's quads but the ontology's blank nodes (labelled anew at each load)."""
+    return sorted(str(q) for q in ox.Store.read_only(str(store)) if "_:" not in str(q))
+
+
+def _same_as_full(sources: Path, out: Path, quick: BuildReport, tmp: Path) -> None:
+    full, said = _build(sources, tmp / "full")
+    assert not any(line.startswith("quick rebuild") for line in said)
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (tmp / "full" / name).read_bytes(), name
+    assert _quads(out / "store") == _quads(tmp / "full" / "store")
+    assert quick.triples == full.triples
+    assert quick.record_count == full.record_count
+    assert len(quick.corpus.documents) == len(full.corpus.documents)
+    assert quick.class_counts() == full.class_counts()
+    assert quick.errors == full.errors and quick.warnings == full.warnings
+
+
+def _edit(folder: Path, change: Callable[[str], str]) -> Path:
+    path = sorted(folder.glob("copy1-000-*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    changed = change(text)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+    return path
+
+
+def _new_value(text: str) -> str:
+    """A result's value changed, as a curator corrects a number."""
+    return re.sub(r"(\n *value: )([\d.]+)", r"\g<1>0.77", text, count=1)
+
+
+def test_a_changed_value_is_patched_into_outputs_equal_to_a_full_build(
+    large: None, copies: Path, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(copies, sources)
+    out = tmp_path / "out"
+    first, said = _build(sources, out)
+    assert not first.errors and (out / "fragments" / "state.pickle").is_file()
+    _edit(sources, _new_value)
+    quick, said = _build(sources, out)
+    assert said[0].startswith("quick rebuild: 1 changed record file")
+    _same_as_full(sources, out, quick, tmp_path)
+
+
+@pytest.mark.slow
+def test_edits_in_a_row_and_a_revert(large: None, copies: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(copies, sources)
+    out = tmp_path / "out"
+    _build(sources, out)
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    path = sorted(sources.glob("copy1-000-*.yaml"))[0]
+    original = path.read_text(encoding="utf-8")
+    _edit(sources, _new_value)
+    _build(sources, out)
+    added = re.sub(r"(\n *sites: )(\d+)", lambda m: m.group(1) + "99", original, count=1)
+    path.write_text(added, encoding="utf-8")  # a second edit, after the first was patched
+    quick, said = _build(sources, out)
+    assert said[0].startswith("quick rebuild")
+    _same_as_full(sources, out, quick, tmp_path)
+    path.write_text(original, encoding="utf-8")
+    _, said = _build(sources, out)
+    assert said[0].startswith("quick rebuild")
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+
+
+@pytest.mark.slow
+def test_what_a_quick_rebuild_cannot_patch_takes_the_full_build(
+    large: None, copies: Path, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(copies, sources)
+    out = tmp_path / "out"
+    _build(sources, out)
+    # a record now names another study: the fragments' slices may change
+    path = _edit(sources, lambda t: t.replace("study: ", "study: no-such-study-", 1))
+    report, said = _build(sources, out)
+    assert not any(line.startswith("quick rebuild") for line in said)
+    assert any("no-such-study" in str(e) and e.file == path.name for e in report.errors)
+    assert not (out / "fragments" / "state.pickle").exists()  # a build with errors leaves none
+    shutil.copy(sorted(copies.glob("copy1-000-*.yaml"))[0], path)
+    report, said = _build(sources, out)  # full again: no state; then quick ones may follow
+    assert not report.errors and (out / "fragments" / "state.pickle").is_file()
+    (out / "graph.ttl").unlink()
+    _edit(sources, _new_value)
+    report, said = _build(sources, out)  # an output is missing: only a full build remakes it
+    assert not any(line.startswith("quick rebuild") for line in said)
+    assert (out / "graph.ttl").is_file()
+
+
+def test_patching_a_file_of_sorted_lines_keeps_it_sorted_and_distinct(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    words = sorted(
+        {f"<s{rng.randint(0, 999):03d}> <p> {rng.random():.3f} .".encode() for _ in range(400)}
+    )
+    path = tmp_path / "lines.nt"
+    path.write_bytes(b"".join(w + b"\n" for w in words))
+    removed = [*rng.sample(words, 40), b"<absent> <p> 1 ."]
+    added = [f"<s{rng.randint(0, 999):03d}> <q> {i} .".encode() for i in range(40)] + words[:3]
+    gone, new = _patch_file(path, removed, added)
+    expected = sorted((set(words) - set(removed)) | set(added))
+    assert path.read_bytes() == b"".join(w + b"\n" for w in expected)
+    assert sorted(gone) == sorted(set(removed) & set(words))
+    assert sorted(new) == sorted(set(added) - set(words))
+    data = path.read_bytes()
+    for line in expected:
+        at, found = _locate(data, line)
+        assert found and data[at:].startswith(line + b"\n")
+    assert _locate(data, b"") == (0, False)
+    assert _locate(data, b"\xff") == (len(data), False)
