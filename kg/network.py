@@ -7,14 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from rdflib import RDF, RDFS, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg import paths
 from kg.vocab import CDEK, OA
+
+if TYPE_CHECKING:  # networkx takes ~0.7 s to import: only where a function needs it
+    import networkx as nx
 
 __all__ = [
     "ENTITY_CLASSES",
@@ -192,6 +194,8 @@ def project(graph: Graph) -> nx.MultiDiGraph:
     ``conflicts``. Edge key: the predicate's local name; edge data: ``label`` (from the ontology)
     and ``evidence`` (statements behind the edge, with their locators).
     """
+    import networkx as nx
+
     nxg = nx.MultiDiGraph()
     for node in set(graph.subjects(RDF.type, None)):
         cls = _node_class(graph, node)
@@ -282,6 +286,8 @@ def _item(nxg: nx.MultiDiGraph, node: str, drugs: Iterable[str]) -> dict[str, An
 
 def entity_graph(detail: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Entities only; arms and results folded into the evidence of study-entity edges."""
+    import networkx as nx
+
     entities = [n for n, c in detail.nodes(data="cls") if c in ENTITY_CLASSES]
     eg = nx.MultiDiGraph()
     eg.add_nodes_from((n, detail.nodes[n]) for n in entities)
@@ -369,6 +375,8 @@ def mechanism_paths(
     eg: nx.MultiDiGraph, drug: str, disease: str, *, cutoff: int = 3
 ) -> list[MechanismPath]:
     """Simple paths from ``drug`` to ``disease`` through targets, studies and approvals only."""
+    import networkx as nx
+
     keep = [n for n, c in eg.nodes(data="cls") if c in _VIA or n in {drug, disease}]
     view = nx.Graph(eg.subgraph(keep).to_undirected(as_view=True))
     found = []
@@ -392,6 +400,8 @@ class Stats:
 
 def stats(graph: Graph, eg: nx.MultiDiGraph) -> Stats:
     """Class and predicate counts of the RDF graph; centralities and components of ``eg``."""
+    import networkx as nx
+
     simple = nx.Graph(eg.to_undirected(as_view=True))
     return Stats(
         classes=Counter(_local(o) for o in graph.objects(None, RDF.type)),

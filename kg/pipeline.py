@@ -438,8 +438,11 @@ def _store_view(store: Path, path: Path) -> Path:
     from kg.engine import OxigraphEngine
     from kg.store import open_store
     from kg.views import overview_view, write_view
+    from kg.views.view import layout_memo
 
-    return write_view(overview_view(KnowledgeGraph(OxigraphEngine(open_store(store)))), path)
+    with layout_memo(store.parent / "fragments" / "layouts.pickle"):
+        view = overview_view(KnowledgeGraph(OxigraphEngine(open_store(store))))
+    return write_view(view, path)
 
 
 def cross_source_problems(

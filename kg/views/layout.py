@@ -12,9 +12,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
+
+if TYPE_CHECKING:  # networkx takes ~0.7 s to import: only where a function needs it
+    import networkx as nx
 
 __all__ = ["Box", "force_layout", "layered_layout"]
 
@@ -80,6 +83,8 @@ def _separate(
 
 def _component(graph: nx.Graph, boxes: Mapping[str, Box]) -> dict[str, np.ndarray]:
     """A component's spring layout scaled so its boxes would fill about 60% of its extent."""
+    import networkx as nx
+
     nodes = sorted(graph)
     if len(nodes) == 1:
         return {nodes[0]: np.zeros(2)}
@@ -103,6 +108,8 @@ def force_layout(
     """A spring layout per component, overlaps removed; the small components packed beside or
     below the biggest so that the picture is about ``aspect`` times as wide as high. An edge
     in ``lengths`` (one that will carry a label) is made at least that long."""
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(sorted(nodes))
     graph.add_edges_from((u, v) for u, v in edges if u != v and u in graph and v in graph)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kg.export import atomic_write
@@ -22,7 +22,10 @@ __all__ = ["TEMPLATES", "payload", "render_html", "write_view"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE = "view.html.jinja"
-_VIS = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2"
+# pyvis's copy of vis-network, found without importing pyvis (which imports networkx, IPython)
+_PYVIS = importlib.util.find_spec("pyvis")
+assert _PYVIS is not None and _PYVIS.origin is not None, "pyvis is a dependency"
+_VIS = Path(_PYVIS.origin).resolve().parent / "templates" / "lib" / "vis-9.1.2"
 _KIND = {"stated": 0, "summary": 1, "conflict": 2}
 _RESULT_COLUMNS = ("study", "arm", "endpoint", "measure", "ci", "p", "n", "time")
 _AE_COLUMNS = ("study", "arm", "term", "grade", "n", "percent", "notes")

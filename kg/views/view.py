@@ -10,7 +10,9 @@ studies, approvals) and adds arms, results and spans on demand.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import pickle
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -200,10 +202,45 @@ def _layouts(graph: ViewGraph, initial: list[str]) -> dict[str, dict[str, Point]
         for e in graph.edges
         if e.kind == "summary" and "best HR" in e.short and {e.source, e.target} <= chosen
     }
-    return {
+    key = hashlib.sha256(
+        repr(
+            [sorted(boxes.items()), sorted(edges), sorted(levels.items()), sorted(lengths.items())]
+        ).encode("utf-8")
+    ).hexdigest()
+    if _MEMO is not None and key in _MEMO[0]:
+        _MEMO[1][key] = _MEMO[0][key]
+        return _MEMO[0][key]
+    laid = {
         "force": force_layout(chosen, edges, boxes, lengths=lengths),
         "layered": layered_layout(chosen, edges, levels, boxes),
     }
+    if _MEMO is not None:
+        _MEMO[1][key] = laid
+    return laid
+
+
+# (layouts read from a memo file, layouts used meanwhile), while layout_memo is in effect
+_MEMO: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+
+@contextmanager
+def layout_memo(path: Path) -> Iterator[None]:
+    """Reuse the layouts kept in ``path`` (by a digest of the boxes, edges and levels each was
+    made from) and keep there the ones used meanwhile: a rebuild whose page draws the same
+    nodes and edges need not lay them out again (the build's own cache file)."""
+    global _MEMO
+    try:
+        kept = pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        kept = {}
+    _MEMO = (kept if isinstance(kept, dict) else {}, {})
+    try:
+        yield
+        from kg.export import atomic_write
+
+        atomic_write(path, pickle.dumps(_MEMO[1], protocol=5), durable=False)
+    finally:
+        _MEMO = None
 
 
 _FIXED_GLOSSARY = (
