@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
@@ -23,7 +24,7 @@ __all__ = [
     "build_version",
     "lines_of",
     "load_context",
-    "nquad_lines",
+    "nquad_chunks",
     "nquads_of",
     "to_jsonld",
     "to_nquads",
@@ -124,21 +125,89 @@ def to_nquads(asserted: Graph, inferred: Graph, base: str, ontology: Graph | Non
 
 def nquads_of(asserted: bytes, inferred: bytes, base: str, ontology: Graph | None = None) -> bytes:
     """:func:`to_nquads` from sorted N-Triples (as :func:`to_ntriples` writes them)."""
-    return b"".join(nquad_lines(asserted, inferred, base, ontology))
+    return b"".join(nquad_chunks(asserted, inferred, base, ontology))
 
 
-def nquad_lines(
-    asserted: bytes | Path, inferred: bytes, base: str, ontology: Graph | None = None
+def nquad_chunks(
+    asserted: bytes | Path,
+    inferred: bytes,
+    base: str,
+    ontology: Graph | None = None,
+    size: int = 1 << 25,
 ) -> Iterator[bytes]:
-    """The lines of :func:`nquads_of`, in order, one at a time: the streaming build writes a
-    large graph's N-Quads without holding them whole. Each graph's N-Triples are sorted, and a
-    line keeps its place when its graph name is added, so merging them gives sorted N-Quads.
-    ``asserted`` may be the path of a file of them (a large build's), read line by line."""
+    """The bytes of :func:`nquads_of` in pieces of about ``size`` bytes, each of whole lines:
+    the streaming build writes and loads a large graph's N-Quads without holding them whole.
+
+    Each graph's N-Triples are sorted, and a line keeps its place when its graph name is added,
+    so the asserted lines become quads a piece at a time (a replace, not a loop) and the other
+    graphs' few lines are put in their places. ``asserted`` may be the path of a file of them."""
     named = named_graphs(asserted, inferred, base, ontology)
     metadata, _ = graph_metadata(named, base)
-    sources = [(data, name) for name, (data, _) in named.items()]
-    sources.append((metadata, f"{base}graph/metadata"))
-    yield from heapq.merge(*(quad_lines(data, name) for data, name in sources))
+    main = f"{base}graph/asserted"
+    others = [(data, name) for name, (data, _) in named.items() if name != main]
+    rest = list(
+        heapq.merge(*(quad_lines(d, n) for d, n in [*others, (metadata, f"{base}graph/metadata")]))
+    )
+    suffix = f" <{main}> .\n".encode()
+    at = 0
+    for piece in _pieces(asserted, size):
+        quads = piece.replace(b" .\n", suffix)
+        last = quads[quads.rfind(b"\n", 0, len(quads) - 1) + 1 :]
+        end = bisect.bisect_right(rest, last, lo=at)
+        yield _spliced(quads, rest[at:end])
+        at = end
+    if at < len(rest):
+        yield b"".join(rest[at:])
+
+
+def _pieces(data: bytes | Path, size: int) -> Iterator[bytes]:
+    """Sorted N-Triples (or their file) in pieces of whole, non-empty lines."""
+    if isinstance(data, Path):
+        with data.open("rb") as handle:
+            while piece := handle.read(size):
+                yield _clean(piece + (b"" if piece.endswith(b"\n") else handle.readline()))
+        return
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + size)
+        end = len(data) if end < 0 else end + 1
+        yield _clean(data[start:end])
+        start = end
+
+
+def _clean(piece: bytes) -> bytes:
+    """Whole N-Triples lines, each ending in a newline, no empty one (rare: the slow way)."""
+    if piece.endswith(b" .\n") and b"\n\n" not in piece and not piece.startswith(b"\n"):
+        return piece
+    return b"".join(line + b"\n" for line in lines_of(piece) if line.endswith(b" ."))
+
+
+def _spliced(data: bytes, lines: list[bytes]) -> bytes:
+    """``data`` (sorted lines) with ``lines`` (sorted, each ending in a newline) in place."""
+    if not lines:
+        return data
+    pieces, position = [], 0
+    for line in lines:
+        at, _ = locate(data, line[:-1])
+        pieces += [data[position:at], line]
+        position = at
+    pieces.append(data[position:])
+    return b"".join(pieces)
+
+
+def locate(data: Any, line: bytes) -> tuple[int, bool]:
+    """The offset of the first line of ``data`` (sorted lines, each ending in a newline; bytes
+    or a memory map) not less than ``line``, and whether it is ``line``: a binary search."""
+    low, high = 0, len(data)  # both line starts: lines before low are less, from high not
+    while low < high:
+        middle = (low + high) // 2
+        start = max(data.rfind(b"\n", low, middle) + 1, low)
+        end = data.find(b"\n", start)
+        if data[start:end] < line:
+            low = end + 1
+        else:
+            high = start
+    return low, data[low : low + len(line) + 1] == line + b"\n"
 
 
 def named_graphs(

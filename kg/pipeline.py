@@ -349,11 +349,11 @@ def _finish_streaming(
             f"writing {out / 'inferred.ttl'}, and both graphs to {out / 'graph.nq'} and the "
             f"store {out / 'store'}/"
         )
-        from kg.export import atomic_write_lines, nquad_lines, to_turtle
+        from kg.export import atomic_write_lines, nquad_chunks, to_turtle
 
         with new_store(out / "store", "graph.nq") as loader:
-            lines = nquad_lines(assembled.source, inferred, base)
-            atomic_write_lines(out / "graph.nq", loading(lines, loader))
+            pieces = nquad_chunks(assembled.source, inferred, base)
+            atomic_write_lines(out / "graph.nq", loading(pieces, loader))
         from rdflib import Graph
 
         from kg.build import bind_prefixes
@@ -512,12 +512,12 @@ def _write_unreasoned(
     relation rather than ones that may no longer hold; the mark tells readers of
     ``inferred.ttl`` (and ``kg export``) that it is out of date.
     """
-    from kg.export import atomic_write, atomic_write_lines, nquad_lines
+    from kg.export import atomic_write, atomic_write_lines, nquad_chunks
     from kg.store import loading
 
     nquads, inferred = out / "graph.nq", out / "inferred.ttl"
-    lines = nquad_lines(asserted, b"", base)
-    atomic_write_lines(nquads, loading(lines, store) if store is not None else lines)
+    pieces = nquad_chunks(asserted, b"", base)
+    atomic_write_lines(nquads, loading(pieces, store) if store is not None else pieces)
     previous = inferred.read_bytes() if inferred.is_file() else b""
     if previous.startswith(STALE_MARK.encode()):  # marked by an earlier build: mark once
         previous = previous.split(b"\n", 1)[1] if b"\n" in previous else b""

@@ -448,19 +448,19 @@ def _patch_file(
     taken out and put in."""
     import mmap
 
-    from kg.export import atomic_file
+    from kg.export import atomic_file, locate
 
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         edits: list[tuple[int, int, bytes]] = []
         gone: list[bytes] = []
         new: list[bytes] = []
         for line in removed:
-            at, found = _locate(data, line)
+            at, found = locate(data, line)
             if found:
                 edits.append((at, len(line) + 1, b""))
                 gone.append(line)
         for line in added:
-            at, found = _locate(data, line)
+            at, found = locate(data, line)
             if not found:
                 edits.append((at, 0, line + b"\n"))
                 new.append(line)
@@ -479,21 +479,6 @@ def _patch_file(
 def _copy(data: Any, start: int, end: int, out: Any, chunk: int = 1 << 24) -> None:
     for at in range(start, end, chunk):
         out.write(data[at : min(at + chunk, end)])
-
-
-def _locate(data: Any, line: bytes) -> tuple[int, bool]:
-    """The offset of the first line of ``data`` (sorted lines, each ending in a newline) that
-    is not less than ``line``, and whether it is ``line``."""
-    low, high = 0, len(data)  # both line starts: lines before low are less, from high not
-    while low < high:
-        middle = (low + high) // 2
-        start = max(data.rfind(b"\n", low, middle) + 1, low)
-        end = data.find(b"\n", start)
-        if data[start:end] < line:
-            low = end + 1
-        else:
-            high = start
-    return low, data[low : low + len(line) + 1] == line + b"\n"
 
 
 def _quad(line: bytes, graph: str) -> bytes:

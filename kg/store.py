@@ -54,19 +54,19 @@ def new_store(folder: Path, source: str) -> Iterator[ox.Store]:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def loading(lines: Iterable[bytes], store: ox.Store, chunk: int = 32 << 20) -> Iterator[bytes]:
-    """N-Quads ``lines`` passed on unchanged, bulk-loaded into ``store`` about ``chunk`` bytes at
-    a time: the file and the store are written in one pass, and the bulk loader's memory stays
-    bounded (loading 1.3M quads at once takes some 1.2 GB)."""
+def loading(pieces: Iterable[bytes], store: ox.Store, chunk: int = 32 << 20) -> Iterator[bytes]:
+    """N-Quads ``pieces`` (each of whole lines) passed on unchanged, bulk-loaded into ``store``
+    about ``chunk`` bytes at a time: the file and the store are written in one pass, and the
+    bulk loader's memory stays bounded (loading 1.3M quads at once takes some 1.2 GB)."""
     pending: list[bytes] = []
     size = 0
-    for line in lines:
-        pending.append(line)
-        size += len(line)
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
         if size >= chunk:
             store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS)
             pending, size = [], 0
-        yield line
+        yield piece
     if pending:
         store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS)
 

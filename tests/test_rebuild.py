@@ -15,9 +15,10 @@ import pytest
 from sources_helpers import make_corpus  # tests/ is on sys.path
 
 from kg import pipeline
+from kg.export import locate
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import BuildReport, run_build
-from kg.rebuild import _locate, _patch_file
+from kg.rebuild import _patch_file
 
 OUTPUTS = ("graph.nt", "graph.nq", "graph.ttl", "graph.html", "inferred.ttl")
 
@@ -151,7 +152,31 @@ def test_patching_a_file_of_sorted_lines_keeps_it_sorted_and_distinct(tmp_path: 
     assert sorted(new) == sorted(set(added) - set(words))
     data = path.read_bytes()
     for line in expected:
-        at, found = _locate(data, line)
+        at, found = locate(data, line)
         assert found and data[at:].startswith(line + b"\n")
-    assert _locate(data, b"") == (0, False)
-    assert _locate(data, b"\xff") == (len(data), False)
+    assert locate(data, b"") == (0, False)
+    assert locate(data, b"\xff") == (len(data), False)
+
+
+def test_nquads_in_pieces_are_the_sorted_quads_of_every_graph(seed_build: BuildReport) -> None:
+    """graph.nq of a large build is written a piece at a time: the same bytes as sorting every
+    graph's quads at once, whatever the size of the pieces."""
+    from kg.export import graph_metadata, named_graphs, nquad_chunks, to_ntriples
+
+    asserted = to_ntriples(seed_build.result.graph)
+    inferred = to_ntriples(seed_build.trust.inferred) if seed_build.trust else b""
+    named = named_graphs(asserted, inferred, DEFAULT_BASE)
+    metadata, _ = graph_metadata(named, DEFAULT_BASE)
+    graphs = [*((data, name) for name, (data, _) in named.items())]
+    graphs.append((metadata, f"{DEFAULT_BASE}graph/metadata"))
+    expected = sorted(
+        line[:-2] + f" <{name}> .".encode()
+        for data, name in graphs
+        for line in data.splitlines()
+        if line.strip()
+    )
+    whole = b"".join(line + b"\n" for line in expected)
+    for size in (1, 200, 1 << 25):
+        pieces = list(nquad_chunks(asserted, inferred, DEFAULT_BASE, size=size))
+        assert b"".join(pieces) == whole
+        assert all(piece.endswith(b"\n") for piece in pieces)
