@@ -143,14 +143,7 @@ def run_build(
     (default: one per core), or on the Dask cluster at ``scheduler``; ``out/fragments/``
     keeps them, so a rebuild remakes only the fragments whose inputs changed.
     """
-    from rdflib import Graph
-
-    from kg.build import BuildResult, bind_prefixes
-    from kg.fragments import FragmentCache, build_all, make_jobs
-    from kg.iris import Minter
-    from kg.sources.load import add_sources, split_sources
-    from kg.sources.records import Problem, check_documents, load_corpus, prune_parsed
-    from kg.validate import ValidationReport
+    from kg.sources.load import split_sources
 
     folders = ([paths.RECORDS] if include_default else []) + list(sources)
     missing = [f for f in folders if not f.exists()]
@@ -168,6 +161,77 @@ def run_build(
         f"reading {_count(len(files), 'record file')}"
         + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
     )
+    with _long_lived():
+        return _full_build(
+            files,
+            entries,
+            missing,
+            source_errors,
+            source_warnings,
+            setup,
+            out,
+            base,
+            documents_dir,
+            progress,
+            advance,
+            reasoner,
+            workers,
+            scheduler,
+        )
+
+
+@contextmanager
+def _long_lived() -> Iterator[None]:
+    """No cyclic garbage collection while the corpus is read, then the corpus set aside from
+    it (``gc.freeze``, also in the worker processes forked later): each full collection would
+    walk every record, and these took more than half the time of reading them."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _set_aside() -> None:
+    """The objects made so far live as long as the build: out of the collector's sight."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.enable()
+
+
+def _full_build(
+    files: list[Path],
+    entries: list[Path],
+    missing: list[Path],
+    source_errors: list[Problem],
+    source_warnings: list[Problem],
+    setup: str | None,
+    out: Path | None,
+    base: str,
+    documents_dir: Path | None,
+    progress: Callable[[str], None],
+    advance: Callable[[int, int], None],
+    reasoner: str | None,
+    workers: int | None,
+    scheduler: str | None,
+) -> BuildReport:
+    """:func:`run_build` when no quick rebuild can patch the last build's outputs."""
+    from rdflib import Graph
+
+    from kg.build import BuildResult, bind_prefixes
+    from kg.fragments import FragmentCache, build_all, make_jobs
+    from kg.iris import Minter
+    from kg.sources.load import add_sources
+    from kg.sources.records import Problem, check_documents, load_corpus, prune_parsed
+    from kg.validate import ValidationReport
+
     with _executor(workers, len(files) // 8, scheduler) as executor:
         parsed = out / "fragments" / "parsed" if out is not None else None
         started = time.time()
@@ -191,6 +255,7 @@ def run_build(
 
         state = record_state(setup, files, corpus, jobs)
     corpus.release_sources()
+    _set_aside()
     progress(
         f"building {_count(len(jobs), 'fragment')} from {_count(len(corpus.records), 'record')} "
         f"of {_count(len(corpus.documents), 'document')} and checking each (identifiers, "
@@ -299,12 +364,13 @@ def _finish_streaming(
     base: str,
     progress: Callable[[str], None],
 ) -> None:
-    """Write a large graph from the merged fragments: N-Triples and N-Quads as they are, the
-    store loaded from the N-Quads, Turtle and the view from the store; check across sources
-    on the store. Reasoning (when asked for) runs the rules engine on the store."""
+    """Write a large graph from the merged fragments: N-Triples as merged, Turtle from them
+    (by a process of its own), N-Quads loaded into the new store as they are written; then
+    check across sources and draw the view on the store while it compacts. Reasoning (when
+    asked for) runs the rules engine (:mod:`kg.rules`)."""
     from kg.export import atomic_write
     from kg.sources.records import Problem
-    from kg.store import loading, new_store, open_store
+    from kg.store import beside, new_store
     from kg.trust import TrustReport, inconsistency_problem, shape_problem
 
     assembled = report.assembled
@@ -336,47 +402,53 @@ def _finish_streaming(
     if assembled.file != out / "graph.nt":  # else the merge wrote it
         atomic_write(out / "graph.nt", assembled.ntriples)
     report.outputs["ntriples"] = out / "graph.nt"
-    if report.trust.reasoning is None:
-        progress(
-            f"writing {out / 'graph.nq'} and loading it into the store {out / 'store'}/; "
-            f"marking {out / 'inferred.ttl'} stale"
-        )
-        with new_store(out / "store", "graph.nq") as loader:
-            report.outputs.update(_write_unreasoned(assembled.source, out, base, loader))
-        report.inferred_stale = True
-    else:
-        progress(
-            f"writing {out / 'inferred.ttl'}, and both graphs to {out / 'graph.nq'} and the "
-            f"store {out / 'store'}/"
-        )
-        from kg.export import atomic_write_lines, nquad_chunks, to_turtle
-
-        with new_store(out / "store", "graph.nq") as loader:
-            pieces = nquad_chunks(assembled.source, inferred, base)
-            atomic_write_lines(out / "graph.nq", loading(pieces, loader))
-        from rdflib import Graph
-
-        from kg.build import bind_prefixes
-        from kg.iris import Minter
-
-        named = Graph()
-        bind_prefixes(named, Minter(base))
-        named += report.trust.reasoning.inferred
-        atomic_write(out / "inferred.ttl", to_turtle(named))
-        report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
-    report.outputs["store"] = out / "store"
     progress(f"writing turtle to {out / 'graph.ttl'} (beside what follows)")
     turtle = _turtle(assembled.source, out / "graph.ttl", base)
-    store = open_store(out / "store")
-    progress("checking across sources on the store")
-    report.cross = cross_source_problems(store, checked)
-    report.trust.errors += report.cross
+    with new_store(out / "store", "graph.nq", optimize=False) as loader:
+        if report.trust.reasoning is None:
+            progress(
+                f"writing {out / 'graph.nq'} and loading it into the store {out / 'store'}/; "
+                f"marking {out / 'inferred.ttl'} stale"
+            )
+            report.outputs.update(_write_unreasoned(assembled.source, out, base, loader))
+            report.inferred_stale = True
+        else:
+            progress(
+                f"writing {out / 'inferred.ttl'}, and both graphs to {out / 'graph.nq'} and "
+                f"the store {out / 'store'}/"
+            )
+            _write_reasoned(report, inferred, out, base, loader)
+        compacted = beside(loader.optimize)  # RocksDB compacts on threads of its own
+        progress("checking across sources on the store")
+        report.cross = cross_source_problems(loader, checked)
+        report.trust.errors += report.cross
+        progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
+        report.outputs["html"] = _store_view(loader, out / "graph.html")
+        compacted()
+    report.outputs["store"] = out / "store"
     stale = out / "graph.jsonld"
     if stale.exists():  # an earlier, smaller build's: it no longer matches the graph
         stale.unlink()
-    progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
-    report.outputs["html"] = _store_view(out / "store", out / "graph.html")
     report.outputs["turtle"] = turtle()
+
+
+def _write_reasoned(report: BuildReport, inferred: bytes, out: Path, base: str, store: Any) -> None:
+    """``graph.nq`` with the inferred graph (also loaded into ``store``), and ``inferred.ttl``."""
+    from rdflib import Graph
+
+    from kg.build import bind_prefixes
+    from kg.export import atomic_write, atomic_write_lines, nquad_chunks, to_turtle
+    from kg.iris import Minter
+    from kg.store import loading
+
+    assert report.assembled is not None and report.trust is not None
+    pieces = nquad_chunks(report.assembled.source, inferred, base)
+    atomic_write_lines(out / "graph.nq", loading(pieces, store))
+    named = Graph()
+    bind_prefixes(named, Minter(base))
+    named += report.trust.inferred
+    atomic_write(out / "inferred.ttl", to_turtle(named))
+    report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
 
 
 def _reason_on_store(ntriples: bytes, reasoner: str) -> Any:
@@ -432,16 +504,18 @@ def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Callable[[], Path]
     return lambda: written
 
 
-def _store_view(store: Path, path: Path) -> Path:
-    """The whole-graph page (the entity overview) drawn from the store."""
+def _store_view(store: Any, path: Path) -> Path:
+    """The whole-graph page (the entity overview) drawn from ``store`` (a store or its folder);
+    its layout is kept beside the fragments for the next build to reuse."""
     from kg.api import KnowledgeGraph
     from kg.engine import OxigraphEngine
     from kg.store import open_store
     from kg.views import overview_view, write_view
     from kg.views.view import layout_memo
 
-    with layout_memo(store.parent / "fragments" / "layouts.pickle"):
-        view = overview_view(KnowledgeGraph(OxigraphEngine(open_store(store))))
+    with layout_memo(path.parent / "fragments" / "layouts.pickle"):
+        opened = open_store(store) if isinstance(store, Path) else store
+        view = overview_view(KnowledgeGraph(OxigraphEngine(opened)))
     return write_view(view, path)
 
 

@@ -359,6 +359,7 @@ def _patch(
     """Apply each rebuilt group's difference to the outputs; the report of the build."""
     from kg.export import graph_metadata, named_graphs
     from kg.pipeline import _turtle
+    from kg.store import beside
 
     removed, added = _difference(rebuilt, state.shared)
     progress(f"patching {out / 'graph.nt'}: {len(removed)} triples out, {len(added)} in")
@@ -385,7 +386,7 @@ def _patch(
     )
     turtle = _turtle(out / "graph.nt", out / "graph.ttl", base)
     _patch_store(out / "store", quads_out, quads_in)
-    nquads = _beside(_patch_file, out / "graph.nq", quads_out, quads_in)
+    nquads = beside(_patch_file, out / "graph.nq", quads_out, quads_in)
     state.metadata = metadata
     report = _report(out, base, state, cache, rebuilt, gone + new, progress)
     report.outputs["turtle"] = turtle()
@@ -393,30 +394,6 @@ def _patch(
     cache.keep_only(d for _, _, d in state.groups)
     save_state(out, state)
     return report
-
-
-def _beside(work: Callable[..., Any], *args: Any) -> Callable[[], None]:
-    """Run ``work(*args)`` in a thread (file copying lets the build go on); call the result to
-    wait for it, raising what it raised."""
-    import threading
-
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work(*args)
-        except BaseException as error:  # handed to the caller of wait()
-            failed.append(error)
-
-    thread = threading.Thread(target=run, name="kg-patch")
-    thread.start()
-
-    def wait() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
-
-    return wait
 
 
 def _difference(rebuilt: _Rebuilt, shared: dict[bytes, int]) -> tuple[list[bytes], list[bytes]]:

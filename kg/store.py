@@ -9,13 +9,16 @@ starts meanwhile opens one whole store or the other.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-__all__ = ["MARK", "is_store", "loading", "new_store", "open_store", "write_store"]
+__all__ = ["MARK", "beside", "is_store", "loading", "new_store", "open_store", "write_store"]
+
+T = TypeVar("T")
 
 MARK = "KG-STORE"  # a file naming the N-Quads the store was loaded from, written last
 
@@ -33,9 +36,10 @@ def write_store(nquads: Path, folder: Path) -> Path:
 
 
 @contextmanager
-def new_store(folder: Path, source: str) -> Iterator[ox.Store]:
+def new_store(folder: Path, source: str, *, optimize: bool = True) -> Iterator[ox.Store]:
     """A new, empty store to fill, swapped in at ``folder`` when the block ends without an error
-    (``source`` names the N-Quads file it holds the quads of)."""
+    (``source`` names the N-Quads file it holds the quads of). It is compacted for reading
+    then, unless ``optimize`` is false (the block compacts it itself)."""
     fresh = folder.with_name(folder.name + ".new")
     old = folder.with_name(folder.name + ".old")
     for leftover in (fresh, old):
@@ -44,7 +48,8 @@ def new_store(folder: Path, source: str) -> Iterator[ox.Store]:
     try:
         yield store
         store.flush()
-        store.optimize()
+        if optimize:
+            store.optimize()
     finally:
         del store
     (fresh / MARK).write_text(f"{source}\n", encoding="utf-8")
@@ -69,6 +74,32 @@ def loading(pieces: Iterable[bytes], store: ox.Store, chunk: int = 32 << 20) -> 
         yield piece
     if pending:
         store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS)
+
+
+def beside(work: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Run ``work(*args)`` on a thread (pyoxigraph's compaction and file copies let the build
+    go on meanwhile); call the result to wait for it and get its value, or what it raised."""
+    import threading
+
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work(*args)))
+        except BaseException as error:  # handed to whoever waits
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, name="kg-beside")
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return wait
 
 
 def open_store(folder: Path) -> ox.Store:
