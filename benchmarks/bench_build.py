@@ -21,7 +21,6 @@ import argparse
 import itertools
 import json
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -85,11 +84,11 @@ def _build(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
     command += ["--reasoner", args.reasoner]
     if args.jobs:
         command += ["--jobs", str(args.jobs)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-c", _PEAK, *command], capture_output=True, text=True)
     total = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    peak = re.search(r"^peak-rss-kb (\d+)$", done.stderr, re.M)
+    rss = int(peak.group(1)) if peak else 0
     stamps = [m.groups() for line in done.stdout.splitlines() if (m := _STAMP.match(line))]
     stages: list[tuple[str, float]] = []
     for (at, what), (nxt, _) in itertools.pairwise(stamps):
@@ -100,19 +99,31 @@ def _build(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "stages": stages,
         "total": total,
-        "rss_mb": rss / 1024 if rss > before else None,
+        "rss_mb": rss / 1024 if rss else None,
         "triples": int(triples.group(1).replace(",", "")),
     }
 
 
+# runs a command and says the largest peak RSS of its processes (the build and its workers)
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print('peak-rss-kb', peak, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
 _STAGES = (  # the start of a progress line -> the stage it starts
     ("reading", "read records"),
-    ("building", "build + check fragments"),
-    ("merging", "merge fragments"),
+    ("building", "build + check + merge fragments"),
+    ("merging", "(merged)"),
     ("checking across", "cross-source checks"),
     ("reasoning", "reasoning"),
-    ("writing the interactive", "HTML view"),
-    ("writing turtle", "Turtle + JSON-LD"),
+    ("writing the interactive", "HTML view (Turtle beside)"),
+    ("writing turtle", "start Turtle"),
+    ("quick rebuild", "quick rebuild: fragment"),
+    ("patching", "patch outputs"),
     ("writing", "write outputs"),
     ("loading", "store load"),
 )
@@ -120,6 +131,8 @@ _STAGES = (  # the start of a progress line -> the stage it starts
 
 def _stage(message: str) -> str:
     lowered = message.lower()
+    if "into the store" in lowered or "and the store" in lowered:
+        return "N-Quads + store load"
     return next((name for start, name in _STAGES if lowered.startswith(start)), message[:24])
 
 
@@ -170,7 +183,10 @@ def main() -> None:
             figures["bulk_disk"], figures["bulk_memory"] = _bulk_load(out / "graph.nq")
             if scale > 1:
                 _touch_one(corpus)
-                figures["incremental"] = _build(corpus, out, args)["total"]
+                again = _build(corpus, out, args)
+                figures["incremental"] = again["total"]
+                figures["incremental_rss_mb"] = again["rss_mb"]
+                figures["incremental_stages"] = again["stages"]
             results.append(figures)
         _print(figures, results)
     print()
@@ -201,7 +217,12 @@ def _print(r: dict[str, Any], results: list[dict[str, Any]]) -> None:
         f"{r['total'] / max(r['bulk_disk'], 1e-9):.0f}x the disk load"
     )
     if "incremental" in r:
-        print(f"  rebuild after one record file changed: {r['incremental']:.1f} s")
+        print(
+            f"  rebuild after one record file changed: {r['incremental']:.1f} s, "
+            f"peak RSS {r['incremental_rss_mb'] or 0:.0f} MB"
+        )
+        for stage, seconds in r["incremental_stages"]:
+            print(f"    {stage:<22} {seconds:>7.1f} s")
 
 
 if __name__ == "__main__":
