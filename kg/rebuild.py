@@ -23,6 +23,7 @@ import json
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -363,7 +364,9 @@ def _patch(
 
     removed, added = _difference(rebuilt, state.shared)
     progress(f"patching {out / 'graph.nt'}: {len(removed)} triples out, {len(added)} in")
-    gone, new = _patch_file(out / "graph.nt", removed, added)
+    edits, gone, new = _plan(out / "graph.nt", removed, added)
+    seen = hashlib.sha256()  # the new graph.nt's bytes, for the version in the metadata
+    _rewrite(out / "graph.nt", edits, seen, write=False)
     for line in set(added) - set(new):  # another fragment holds it already
         state.shared[line] = state.shared.get(line, 1) + 1
     state.triples += len(new) - len(gone)
@@ -372,7 +375,8 @@ def _patch(
         if cls is not None:
             state.class_counts[cls] += sign
     asserted = f"{base}graph/asserted"
-    metadata, _ = graph_metadata(named_graphs(out / "graph.nt", b"", base, state.ontology), base)
+    named = named_graphs(out / "graph.nt", b"", base, state.ontology)
+    metadata, _ = graph_metadata(named, base, (seen, state.triples))
     meta = f"{base}graph/metadata"
     quads_out = [_quad(g, asserted) for g in gone]
     quads_out += [_quad(m, meta) for m in _lines(state.metadata)]
@@ -381,15 +385,21 @@ def _patch(
     quads_out = sorted(set(quads_out) - both)
     quads_in = sorted(set(quads_in) - both)
     progress(
-        f"patching the store {out / 'store'}/ and {out / 'graph.nq'}; writing turtle to "
-        f"{out / 'graph.ttl'} (beside what follows)"
+        f"patching the store {out / 'store'}/; writing graph.nt, graph.nq and graph.ttl "
+        "beside what follows"
     )
-    turtle = _turtle(out / "graph.nt", out / "graph.ttl", base)
+    quad_edits, _, _ = _plan(out / "graph.nq", quads_out, quads_in)
+
+    def triples_then_turtle() -> Callable[[], Path]:  # Turtle reads the new graph.nt
+        _rewrite(out / "graph.nt", edits)
+        return _turtle(out / "graph.nt", out / "graph.ttl", base)
+
+    turtle = beside(triples_then_turtle)
+    nquads = beside(_rewrite, out / "graph.nq", quad_edits)
     _patch_store(out / "store", quads_out, quads_in)
-    nquads = beside(_patch_file, out / "graph.nq", quads_out, quads_in)
     state.metadata = metadata
     report = _report(out, base, state, cache, rebuilt, gone + new, progress)
-    report.outputs["turtle"] = turtle()
+    report.outputs["turtle"] = turtle()()
     nquads()
     cache.keep_only(d for _, _, d in state.groups)
     save_state(out, state)
@@ -417,18 +427,20 @@ def _difference(rebuilt: _Rebuilt, shared: dict[bytes, int]) -> tuple[list[bytes
     return sorted(set(removed) - both), sorted(set(added) - both)
 
 
-def _patch_file(
+Edit = tuple[int, int, bytes]  # at an offset: remove so many bytes, put these in
+
+
+def _plan(
     path: Path, removed: Iterable[bytes], added: Iterable[bytes]
-) -> tuple[list[bytes], list[bytes]]:
-    """Rewrite ``path`` (sorted lines) without ``removed`` and with ``added`` (each in its
-    place), reading it through a memory map and copying the rest as it is: the lines actually
-    taken out and put in."""
+) -> tuple[list[Edit], list[bytes], list[bytes]]:
+    """The edits that take ``removed`` out of ``path`` (sorted lines) and put ``added`` in,
+    each in its place; and the lines they actually take out and put in."""
     import mmap
 
-    from kg.export import atomic_file, locate
+    from kg.export import locate
 
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        edits: list[tuple[int, int, bytes]] = []
+        edits: list[Edit] = []
         gone: list[bytes] = []
         new: list[bytes] = []
         for line in removed:
@@ -441,21 +453,49 @@ def _patch_file(
             if not found:
                 edits.append((at, 0, line + b"\n"))
                 new.append(line)
-        if not edits:
-            return gone, new
-        with atomic_file(path) as out:
-            position = 0
-            for at, length, text in sorted(edits):
-                _copy(data, position, at, out)
-                out.write(text)
-                position = at + length
-            _copy(data, position, len(data), out)
+    return sorted(edits), gone, new
+
+
+def _rewrite(path: Path, edits: list[Edit], digest: Any = None, *, write: bool = True) -> None:
+    """``path`` with ``edits`` made, read through a memory map and the rest copied as it is;
+    ``digest`` (a hash) reads the new bytes on the way; ``write=False`` only reads them."""
+    import mmap
+
+    from kg.export import atomic_file
+
+    if write and not edits:
+        return
+    with (
+        path.open("rb") as handle,
+        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        atomic_file(path) if write else nullcontext() as out,
+    ):
+        position = 0
+        for at, length, text in edits:
+            _copy(data, position, at, out, digest)
+            _copy(text, 0, len(text), out, digest)
+            position = at + length
+        _copy(data, position, len(data), out, digest)
+
+
+def _patch_file(
+    path: Path, removed: Iterable[bytes], added: Iterable[bytes]
+) -> tuple[list[bytes], list[bytes]]:
+    """Rewrite ``path`` (sorted lines) without ``removed`` and with ``added``: the lines
+    actually taken out and put in."""
+    edits, gone, new = _plan(path, removed, added)
+    _rewrite(path, edits)
     return gone, new
 
 
-def _copy(data: Any, start: int, end: int, out: Any, chunk: int = 1 << 24) -> None:
+def _copy(data: Any, start: int, end: int, out: Any, digest: Any, chunk: int = 1 << 24) -> None:
+    """``data[start:end]`` written to ``out`` and read by ``digest`` (either may be ``None``)."""
     for at in range(start, end, chunk):
-        out.write(data[at : min(at + chunk, end)])
+        piece = data[at : min(at + chunk, end)]
+        if out is not None:
+            out.write(piece)
+        if digest is not None:
+            digest.update(piece)
 
 
 def _quad(line: bytes, graph: str) -> bytes:

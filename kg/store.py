@@ -59,10 +59,11 @@ def new_store(folder: Path, source: str, *, optimize: bool = True) -> Iterator[o
     shutil.rmtree(old, ignore_errors=True)
 
 
-def loading(pieces: Iterable[bytes], store: ox.Store, chunk: int = 32 << 20) -> Iterator[bytes]:
+def loading(pieces: Iterable[bytes], store: ox.Store, chunk: int = 8 << 20) -> Iterator[bytes]:
     """N-Quads ``pieces`` (each of whole lines) passed on unchanged, bulk-loaded into ``store``
     about ``chunk`` bytes at a time: the file and the store are written in one pass, and the
-    bulk loader's memory stays bounded (loading 1.3M quads at once takes some 1.2 GB)."""
+    bulk loader's memory stays bounded (loading 1.3M quads at once takes some 1.2 GB; in 8 MB
+    pieces about 80 MB, and it is faster than in 32 MB ones)."""
     pending: list[bytes] = []
     size = 0
     for piece in pieces:
