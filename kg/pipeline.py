@@ -10,7 +10,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import curies
 
@@ -403,7 +403,7 @@ def _finish_streaming(
         atomic_write(out / "graph.nt", assembled.ntriples)
     report.outputs["ntriples"] = out / "graph.nt"
     progress(f"writing turtle to {out / 'graph.ttl'} (beside what follows)")
-    turtle = _turtle(assembled.source, out / "graph.ttl", base)
+    _, turtle = _turtle(assembled.source, out / "graph.ttl", base)
     with new_store(out / "store", "graph.nq", optimize=False) as loader:
         if report.trust.reasoning is None:
             progress(
@@ -486,9 +486,12 @@ def _memory_store(report: BuildReport) -> Any:
     return store
 
 
-def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Callable[[], Path]:
-    """Turtle of the asserted graph (:mod:`kg.turtle`) with the build's prefixes: from a file,
-    written by a process of its own (call the result to wait for it), else here."""
+def _turtle(
+    ntriples: bytes | Path | None, path: Path, base: str
+) -> tuple[IO[bytes] | None, Callable[[], Path]]:
+    """Turtle of the asserted graph (:mod:`kg.turtle`) with the build's prefixes: from a file
+    (or, given ``None``, from the pipe returned), written by a process of its own, else here.
+    Call the function returned to wait for it."""
     from rdflib import Graph
 
     from kg.build import bind_prefixes
@@ -498,10 +501,10 @@ def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Callable[[], Path]
     named = Graph(bind_namespaces="core")  # rdf, rdfs, xsd, owl: then the build's own
     bind_prefixes(named, Minter(base))
     prefixes = {prefix: str(namespace) for prefix, namespace in named.namespaces()}
-    if isinstance(ntriples, Path):
+    if not isinstance(ntriples, bytes):
         return start_turtle(ntriples, path, prefixes)
     written = write_turtle(ntriples, path, prefixes)
-    return lambda: written
+    return None, lambda: written
 
 
 def _store_view(store: Any, path: Path) -> Path:

@@ -389,17 +389,17 @@ def _patch(
         "beside what follows"
     )
     quad_edits, _, _ = _plan(out / "graph.nq", quads_out, quads_in)
-
-    def triples_then_turtle() -> Callable[[], Path]:  # Turtle reads the new graph.nt
-        _rewrite(out / "graph.nt", edits)
-        return _turtle(out / "graph.nt", out / "graph.ttl", base)
-
-    turtle = beside(triples_then_turtle)
+    turtle: Callable[[], Path] = lambda: out / "graph.ttl"  # noqa: E731 (unchanged)
+    triples: Callable[[], None] = lambda: None  # noqa: E731
+    if edits:  # Turtle reads the new graph.nt as it is written
+        pipe, turtle = _turtle(None, out / "graph.ttl", base)
+        triples = beside(lambda: _rewrite(out / "graph.nt", edits, also=pipe))
     nquads = beside(_rewrite, out / "graph.nq", quad_edits)
     _patch_store(out / "store", quads_out, quads_in)
     state.metadata = metadata
     report = _report(out, base, state, cache, rebuilt, gone + new, progress)
-    report.outputs["turtle"] = turtle()()
+    triples()
+    report.outputs["turtle"] = turtle()
     nquads()
     cache.keep_only(d for _, _, d in state.groups)
     save_state(out, state)
@@ -456,9 +456,20 @@ def _plan(
     return sorted(edits), gone, new
 
 
-def _rewrite(path: Path, edits: list[Edit], digest: Any = None, *, write: bool = True) -> None:
+def _rewrite(
+    path: Path, edits: list[Edit], digest: Any = None, *, write: bool = True, also: Any = None
+) -> None:
     """``path`` with ``edits`` made, read through a memory map and the rest copied as it is;
-    ``digest`` (a hash) reads the new bytes on the way; ``write=False`` only reads them."""
+    ``digest`` (a hash) reads the new bytes on the way; ``write=False`` only reads them;
+    ``also`` (a file, closed at the end) gets them too."""
+    try:
+        _rewrite_to(path, edits, digest, write=write, also=also)
+    finally:
+        if also is not None:
+            also.close()
+
+
+def _rewrite_to(path: Path, edits: list[Edit], digest: Any, *, write: bool, also: Any) -> None:
     import mmap
 
     from kg.export import atomic_file
@@ -470,12 +481,13 @@ def _rewrite(path: Path, edits: list[Edit], digest: Any = None, *, write: bool =
         mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
         atomic_file(path) if write else nullcontext() as out,
     ):
+        sinks = [sink for sink in (out, also) if sink is not None]
         position = 0
         for at, length, text in edits:
-            _copy(data, position, at, out, digest)
-            _copy(text, 0, len(text), out, digest)
+            _copy(data, position, at, sinks, digest)
+            _copy(text, 0, len(text), sinks, digest)
             position = at + length
-        _copy(data, position, len(data), out, digest)
+        _copy(data, position, len(data), sinks, digest)
 
 
 def _patch_file(
@@ -488,12 +500,13 @@ def _patch_file(
     return gone, new
 
 
-def _copy(data: Any, start: int, end: int, out: Any, digest: Any, chunk: int = 1 << 24) -> None:
-    """``data[start:end]`` written to ``out`` and read by ``digest`` (either may be ``None``)."""
+def _copy(data: Any, start: int, end: int, sinks: list[Any], digest: Any) -> None:
+    """``data[start:end]`` written to each of ``sinks`` and read by ``digest`` (or ``None``)."""
+    chunk = 1 << 24
     for at in range(start, end, chunk):
         piece = data[at : min(at + chunk, end)]
-        if out is not None:
-            out.write(piece)
+        for sink in sinks:
+            sink.write(piece)
         if digest is not None:
             digest.update(piece)
 
