@@ -23,8 +23,9 @@ from kg.export import atomic_file
 __all__ = ["start_turtle", "write_turtle"]
 
 
-def write_turtle(source: bytes | Path, path: Path, prefixes: Mapping[str, str]) -> Path:
-    """Write the N-Triples ``source`` (bytes or a file) to ``path`` as Turtle, atomically."""
+def write_turtle(source: bytes | Path | IO[bytes], path: Path, prefixes: Mapping[str, str]) -> Path:
+    """Write the N-Triples ``source`` (bytes, a file or a stream) to ``path`` as Turtle,
+    atomically."""
     if isinstance(source, Path):
         triples = ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES)
     else:
@@ -59,5 +60,5 @@ def start_turtle(
 
 
 if __name__ == "__main__":
-    given = sys.stdin.buffer.read() if sys.argv[1] == "-" else Path(sys.argv[1])
+    given = sys.stdin.buffer if sys.argv[1] == "-" else Path(sys.argv[1])
     write_turtle(given, Path(sys.argv[2]), json.loads(sys.argv[3]))
