@@ -385,8 +385,7 @@ def _finish_streaming(
     inferred = b""
     if report.reasoner is not None:
         progress(f"reasoning with the ontology's rules over {_count(assembled.triples, 'triple')}")
-        asserted = assembled.ntriples or (assembled.file.read_bytes() if assembled.file else b"")
-        report.trust.reasoning = _reason_on_store(asserted, report.reasoner)
+        report.trust.reasoning = _reason_on_store(assembled.source, report.reasoner)
         report.trust.timings["reasoning"] = report.trust.reasoning.seconds
         report.trust.errors += [
             inconsistency_problem(i) for i in report.trust.reasoning.inconsistencies
@@ -451,7 +450,7 @@ def _write_reasoned(report: BuildReport, inferred: bytes, out: Path, base: str, 
     report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
 
 
-def _reason_on_store(ntriples: bytes, reasoner: str) -> Any:
+def _reason_on_store(ntriples: bytes | Path, reasoner: str) -> Any:
     """The rules engine (:mod:`kg.rules`) over a large graph, loaded straight from N-Triples:
     it grows linearly where HermiT and owlrl do not (see the README on what it proves)."""
     import time as clock

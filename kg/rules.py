@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -768,12 +769,15 @@ def reason_rules(graph: Graph, ontology: Graph) -> ReasoningResult:
     return _close(store, asserted, ontology)
 
 
-def reason_ntriples(ntriples: bytes, ontology: Graph) -> ReasoningResult:
-    """The ``rules`` engine over a large graph given as N-Triples (completed with its kinase
-    typings already, as the streaming build's fragments are): never an rdflib graph. A clash is
-    then explained without the asserted facts that led to it."""
+def reason_ntriples(ntriples: bytes | Path, ontology: Graph) -> ReasoningResult:
+    """The ``rules`` engine over a large graph given as N-Triples, or the file of them
+    (completed with its kinase typings already, as the streaming build's fragments are): never
+    an rdflib graph. A clash is then explained without the asserted facts that led to it."""
     store = load_store(ontology)
-    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    if isinstance(ntriples, Path):
+        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
     return _close(store, Graph(), ontology)
 
 
