@@ -292,8 +292,8 @@ def _summary(report: BuildReport, console: Console, seconds: float | None = None
         table.add_row(cls, str(n))
     console.print(table)
     console.print("[bold]Sources read[/bold]")
-    for doc in sorted(corpus.documents.values(), key=lambda d: d.file):
-        console.print(f"  {doc.file}  {doc.kind}: {doc.title}", markup=False)
+    documents = sorted(corpus.documents.values(), key=lambda d: d.file)
+    _lines(console, [f"  {doc.file}  {doc.kind}: {doc.title}" for doc in documents])
     console.print(f"[bold]Conflicts[/bold] ({len(result.conflicts)})")
     for conflict in result.conflicts:
         console.print(f"  [yellow]{escape(str(conflict))}[/yellow]")
@@ -314,8 +314,7 @@ def _summary(report: BuildReport, console: Console, seconds: float | None = None
         )
         console.print(f"  reasoning: {reasoning_summary(report)}", markup=False)
     console.print(f"[bold]Warnings[/bold] ({len(report.warnings)})")
-    for warning in report.warnings:
-        console.print(f"  {warning}", markup=False)
+    _lines(console, [f"  {warning}" for warning in report.warnings])
     if report.outputs:
         console.print("[bold]Wrote[/bold]")
         for name, path in report.outputs.items():
@@ -330,6 +329,12 @@ def _summary(report: BuildReport, console: Console, seconds: float | None = None
         width = max(len(command) for command, _ in steps)
         for command, what in steps:
             console.print(f"  {command:<{width}}  {what}", markup=False)
+
+
+def _lines(console: Console, lines: list[str]) -> None:
+    """Print many plain lines at once (a print each takes rich about a millisecond)."""
+    if lines:
+        console.print("\n".join(lines), markup=False, highlight=False)
 
 
 def _next_steps(report: BuildReport) -> list[tuple[str, str]]:
