@@ -432,21 +432,16 @@ def _finish_streaming(
 
 
 def _write_reasoned(report: BuildReport, inferred: bytes, out: Path, base: str, store: Any) -> None:
-    """``graph.nq`` with the inferred graph (also loaded into ``store``), and ``inferred.ttl``."""
-    from rdflib import Graph
-
-    from kg.build import bind_prefixes
-    from kg.export import atomic_write, atomic_write_lines, nquad_chunks, to_turtle
-    from kg.iris import Minter
+    """``graph.nq`` with the inferred graph (also loaded into ``store``), and ``inferred.ttl``
+    (written by pyoxigraph from the inferred graph's sorted N-Triples)."""
+    from kg.export import atomic_write_lines, nquad_chunks
     from kg.store import loading
+    from kg.turtle import write_turtle
 
-    assert report.assembled is not None and report.trust is not None
+    assert report.assembled is not None
     pieces = nquad_chunks(report.assembled.source, inferred, base)
     atomic_write_lines(out / "graph.nq", loading(pieces, store))
-    named = Graph()
-    bind_prefixes(named, Minter(base))
-    named += report.trust.inferred
-    atomic_write(out / "inferred.ttl", to_turtle(named))
+    write_turtle(inferred, out / "inferred.ttl", _prefixes(base))
     report.outputs.update({"inferred": out / "inferred.ttl", "nquads": out / "graph.nq"})
 
 
@@ -491,19 +486,25 @@ def _turtle(
     """Turtle of the asserted graph (:mod:`kg.turtle`) with the build's prefixes: from a file
     (or, given ``None``, from the pipe returned), written by a process of its own, else here.
     Call the function returned to wait for it."""
-    from rdflib import Graph
-
-    from kg.build import bind_prefixes
-    from kg.iris import Minter
     from kg.turtle import start_turtle, write_turtle
 
-    named = Graph(bind_namespaces="core")  # rdf, rdfs, xsd, owl: then the build's own
-    bind_prefixes(named, Minter(base))
-    prefixes = {prefix: str(namespace) for prefix, namespace in named.namespaces()}
+    prefixes = _prefixes(base)
     if not isinstance(ntriples, bytes):
         return start_turtle(ntriples, path, prefixes)
     written = write_turtle(ntriples, path, prefixes)
     return None, lambda: written
+
+
+def _prefixes(base: str) -> dict[str, str]:
+    """The prefixes of the build's Turtle: rdf, rdfs, xsd, owl, then the build's own."""
+    from rdflib import Graph
+
+    from kg.build import bind_prefixes
+    from kg.iris import Minter
+
+    named = Graph(bind_namespaces="core")
+    bind_prefixes(named, Minter(base))
+    return {prefix: str(namespace) for prefix, namespace in named.namespaces()}
 
 
 def _store_view(store: Any, path: Path) -> Path:
