@@ -119,7 +119,7 @@ def record_state(
 ) -> BuildState | None:
     """The state of a build's inputs, taken before the corpus lets go of its files (``None``
     when a quick rebuild could not patch it: problems, registry files)."""
-    from kg.fragments import _study_of
+    from kg.fragments import _study_of, _with_entities
     from kg.sources.emit import study_keys
 
     if corpus.errors or corpus.left_out or any(j.registry and j.registry.studies for j in jobs):
@@ -137,13 +137,8 @@ def record_state(
             interface(source.data),
             group_of.get(doc) if doc is not None else None,
         )
-    groups = []
-    for job in jobs[1:]:
-        counts: Counter[str] = Counter()
-        for item in job.corpus.records:
-            counts[item.document.id] += 1
-        groups.append((job.key, _slices(job.corpus, counts), job.digest))
-    tables = _tables(corpus)
+    groups = [(job.key, _slices(job.corpus), job.digest) for job in jobs[1:]]
+    tables = _with_entities(corpus)  # the entity tables and documents, no records
     tables.documents = dict(corpus.documents)
     return BuildState(
         setup,
@@ -180,13 +175,7 @@ def finish_state(state: BuildState | None, report: BuildReport, base: str) -> Bu
     return state
 
 
-def _tables(corpus: Corpus) -> Corpus:
-    from kg.fragments import _with_entities
-
-    return _with_entities(corpus)
-
-
-def _slices(corpus: Corpus, counts: Counter[str]) -> list[tuple[str, int]]:
+def _slices(corpus: Corpus) -> list[tuple[str, int]]:
     """The slices of a job's sub-corpus: (key, records + 1), as :func:`kg.fragments._groups`
     counts them."""
     from kg.fragments import cut

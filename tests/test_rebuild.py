@@ -76,13 +76,19 @@ def _new_value(text: str) -> str:
     return re.sub(r"(\n *value: )([\d.]+)", r"\g<1>0.77", text, count=1)
 
 
-def test_a_changed_value_is_patched_into_outputs_equal_to_a_full_build(
-    large: None, copies: Path, tmp_path: Path
-) -> None:
+def _first_build(copies: Path, tmp_path: Path) -> tuple[Path, Path, BuildReport]:
+    """A copy of the corpus (to edit) and its full build: sources, output folder, report."""
     sources = tmp_path / "sources"
     shutil.copytree(copies, sources)
     out = tmp_path / "out"
-    first, said = _build(sources, out)
+    report, _ = _build(sources, out)
+    return sources, out, report
+
+
+def test_a_changed_value_is_patched_into_outputs_equal_to_a_full_build(
+    large: None, copies: Path, tmp_path: Path
+) -> None:
+    sources, out, first = _first_build(copies, tmp_path)
     assert not first.errors and (out / "fragments" / "state.pickle").is_file()
     _edit(sources, _new_value)
     quick, said = _build(sources, out)
@@ -92,10 +98,7 @@ def test_a_changed_value_is_patched_into_outputs_equal_to_a_full_build(
 
 @pytest.mark.slow
 def test_edits_in_a_row_and_a_revert(large: None, copies: Path, tmp_path: Path) -> None:
-    sources = tmp_path / "sources"
-    shutil.copytree(copies, sources)
-    out = tmp_path / "out"
-    _build(sources, out)
+    sources, out, _ = _first_build(copies, tmp_path)
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
     path = sorted(sources.glob("copy1-000-*.yaml"))[0]
     original = path.read_text(encoding="utf-8")
@@ -116,10 +119,7 @@ def test_edits_in_a_row_and_a_revert(large: None, copies: Path, tmp_path: Path) 
 def test_what_a_quick_rebuild_cannot_patch_takes_the_full_build(
     large: None, copies: Path, tmp_path: Path
 ) -> None:
-    sources = tmp_path / "sources"
-    shutil.copytree(copies, sources)
-    out = tmp_path / "out"
-    _build(sources, out)
+    sources, out, _ = _first_build(copies, tmp_path)
     # a record now names another study: the fragments' slices may change
     path = _edit(sources, lambda t: t.replace("study: ", "study: no-such-study-", 1))
     report, said = _build(sources, out)
