@@ -67,14 +67,10 @@ class Fragment:
 
     def lines(self) -> Iterator[bytes]:
         """The sorted N-Triples lines, from memory or from the cache's file."""
-        if self.ntriples or self.file is None:
-            from kg.export import lines_of
+        from kg.export import lines_of
 
-            yield from lines_of(self.ntriples)
-            return
-        with self.file.open("rb") as handle:
-            for line in handle:
-                yield line.rstrip(b"\n")
+        on_disk = not self.ntriples and self.file is not None
+        return lines_of(self.file if on_disk and self.file is not None else self.ntriples)
 
 
 def _study_of(record: Any) -> str | None:

@@ -89,14 +89,19 @@ class BuildReport:
                 for cls in self.result.graph.objects(None, RDF.type)
                 if isinstance(cls, URIRef)
             )
-        typed = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <"
-        counts: Counter[str] = Counter()
-        for line in self.assembled.lines():
-            at = line.find(typed)
-            if at > 0:
-                cls = line[at + len(typed) : line.rindex(b">")].decode("utf-8")
-                counts[cls.split("#")[-1].split("/")[-1]] += 1
-        return counts
+        return Counter(c for c in map(class_of_line, self.assembled.lines()) if c is not None)
+
+
+_TYPED = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <"
+
+
+def class_of_line(line: bytes) -> str | None:
+    """The local name of the class an N-Triples ``rdf:type`` line states (else ``None``)."""
+    at = line.find(_TYPED)
+    if at <= 0:
+        return None
+    cls = line[at + len(_TYPED) : line.rindex(b">")].decode("utf-8")
+    return cls.split("#")[-1].split("/")[-1]
 
 
 def choose_reasoner(reasoner: str | None) -> tuple[str | None, str]:

@@ -348,7 +348,7 @@ def _patch(
 ) -> BuildReport:
     """Apply each rebuilt group's difference to the outputs; the report of the build."""
     from kg.export import graph_metadata, named_graphs
-    from kg.pipeline import _turtle
+    from kg.pipeline import _turtle, class_of_line
     from kg.store import beside
 
     removed, added = _difference(rebuilt, state.shared)
@@ -360,7 +360,7 @@ def _patch(
         state.shared[line] = state.shared.get(line, 1) + 1
     state.triples += len(new) - len(gone)
     for line, sign in [(g, -1) for g in gone] + [(n, 1) for n in new]:
-        cls = _class_of(line)
+        cls = class_of_line(line)
         if cls is not None:
             state.class_counts[cls] += sign
     asserted = f"{base}graph/asserted"
@@ -506,18 +506,6 @@ def _quad(line: bytes, graph: str) -> bytes:
 
 def _lines(data: bytes) -> list[bytes]:
     return [line for line in data.split(b"\n") if line]
-
-
-_TYPE = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <"
-
-
-def _class_of(line: bytes) -> str | None:
-    """The local name of the class an ``rdf:type`` line states (else ``None``)."""
-    at = line.find(_TYPE)
-    if at < 0:
-        return None
-    cls = line[at + len(_TYPE) : line.rindex(b">")].decode("utf-8")
-    return cls.split("#")[-1].split("/")[-1]
 
 
 def _patch_store(folder: Path, removed: list[bytes], added: list[bytes]) -> None:

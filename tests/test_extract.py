@@ -140,6 +140,15 @@ def _draft_text(tmp_path: Path, text: str) -> list[dict[str, Any]]:
     return [d.record for d in extract_file(path).drafts]
 
 
+def _outcomes(records: list[dict[str, Any]], *fields: str, **where: str) -> set[tuple[Any, ...]]:
+    """The outcome drafts whose fields equal ``where``, each as the tuple of its ``fields``."""
+    return {
+        tuple(r.get(f) for f in fields)
+        for r in records
+        if r["type"] == "outcome" and all(r.get(k) == v for k, v in where.items())
+    }
+
+
 DESIGN = (
     "In this randomized, double-blind phase 3 trial, we randomly assigned 240 patients to "
     "receive cabozantinib 60 mg once daily or placebo.\n\n"
@@ -240,11 +249,7 @@ def test_arms_carried_from_the_sentence_before(
     tmp_path: Path, text: str, expected: set[tuple[str, str]]
 ) -> None:
     records = _draft_text(tmp_path, DESIGN + text)
-    found = {
-        (r.get("arm"), r["value"])
-        for r in records
-        if r["type"] == "outcome" and r["statistic"] == "rate"
-    }
+    found = _outcomes(records, "arm", "value", statistic="rate")
     assert found == expected
 
 
@@ -270,11 +275,7 @@ def test_registry_whole_cohort_rates(
     tmp_path: Path, sentence: str, expected: set[tuple[int, str]]
 ) -> None:
     records = _draft_text(tmp_path, REGISTRY + sentence)
-    found = {
-        (r.get("time_point"), r["value"])
-        for r in records
-        if r["type"] == "outcome" and r["statistic"] == "rate"
-    }
+    found = _outcomes(records, "time_point", "value", statistic="rate")
     assert found == expected
 
 
@@ -293,11 +294,7 @@ def test_registry_whole_cohort_medians(
     tmp_path: Path, sentence: str, expected: set[tuple[str, str]]
 ) -> None:
     records = _draft_text(tmp_path, REGISTRY + sentence)
-    found = {
-        (r["value"], r.get("ci"))
-        for r in records
-        if r["type"] == "outcome" and r["statistic"] == "median" and r["endpoint"] == "os"
-    }
+    found = _outcomes(records, "value", "ci", statistic="median", endpoint="os")
     assert found == expected
 
 
@@ -319,11 +316,7 @@ def test_shares_of_patients_are_proportions(
     tmp_path: Path, sentence: str, expected: set[tuple[str, str, str]]
 ) -> None:
     records = _draft_text(tmp_path, DESIGN + sentence)
-    found = {
-        (r.get("arm"), r["value"], r["statistic"])
-        for r in records
-        if r["type"] == "outcome" and r["endpoint"] == "partial-response"
-    }
+    found = _outcomes(records, "arm", "value", "statistic", endpoint="partial-response")
     assert found == expected
 
 
@@ -362,11 +355,7 @@ def test_shares_of_patients_with_an_event(
     tmp_path: Path, sentence: str, expected: set[tuple[str, Any, str, Any]]
 ) -> None:
     records = _draft_text(tmp_path, DESIGN + sentence)
-    found = {
-        (r["endpoint"], r.get("arm"), r["value"], r.get("count"))
-        for r in records
-        if r["type"] == "outcome" and r["statistic"] == "proportion"
-    }
+    found = _outcomes(records, "endpoint", "arm", "value", "count", statistic="proportion")
     assert found == expected
 
 
@@ -407,11 +396,7 @@ def test_response_counts(
     tmp_path: Path, sentence: str, expected: set[tuple[str, Any, int]]
 ) -> None:
     records = _draft_text(tmp_path, DESIGN + sentence)
-    found = {
-        (r["endpoint"], r.get("arm"), r["value"])
-        for r in records
-        if r["type"] == "outcome" and r["statistic"] == "count"
-    }
+    found = _outcomes(records, "endpoint", "arm", "value", statistic="count")
     assert found == expected
 
 

@@ -116,23 +116,14 @@ def test_binary_decodes_to_nothing() -> None:
 
 def test_the_lexicon_file_is_well_formed() -> None:
     """Every extra name of kg/extract/lexicon.yaml resolves to one entity of its kind."""
-    from pathlib import Path
 
     import yaml
 
-    from kg.extract.entities import lexicon
+    from kg.extract.entities import _EXTRA, _SECTIONS, lexicon
 
-    source = Path(__file__).parent.parent / "kg" / "extract" / "lexicon.yaml"
-    extra = yaml.safe_load(source.read_text(encoding="utf-8"))
+    extra = yaml.safe_load(_EXTRA.read_text(encoding="utf-8"))
     lex = lexicon()
-    kinds = {
-        "drugs": "drug",
-        "diseases": "disease",
-        "targets": "target",
-        "adverse_event_terms": "ae_term",
-        "endpoints": "endpoint",
-        "agencies": "agency",
-    }
+    kinds = _SECTIONS
     for section, block in extra.items():
         names = [n for names in block.values() for n in names] if isinstance(block, dict) else block
         for name in names:
