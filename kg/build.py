@@ -17,10 +17,11 @@ from typing import Any
 from typing import Literal as Choice
 
 import curies
+import rdflib.namespace
 from pydantic import BaseModel
-from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
-from kg import units
+from kg import units, vocab
 from kg.dates import PartialDate
 from kg.iris import Minter
 from kg.model import (
@@ -42,9 +43,16 @@ from kg.model import (
 from kg.normalize import slug
 from kg.sources.records import Corpus, Loaded, Problem, check_documents
 from kg.triples import TripleSet
-from kg.vocab import CDEK, OA
+from kg.vocab import Terms
 
 __all__ = ["BuildResult", "Conflict", "Part", "bind_prefixes", "build_graph"]
+
+# each term looked up once (kg.vocab.Terms)
+CDEK, OA = Terms(vocab.CDEK), Terms(vocab.OA)
+DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD = (
+    Terms(getattr(rdflib.namespace, name))
+    for name in ("DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD")
+)
 
 Part = Choice["all", "entities", "records"]
 
@@ -180,6 +188,7 @@ class _Builder:
         bind_prefixes(self.graph, minter)
         self.result = BuildResult(self.graph)
         self.doc_by_file = {d.file: d.id for d in corpus.documents.values()}
+        self._spans: dict[tuple[str, str, int, int], URIRef] = {}  # written once each
 
     def add(self, s: URIRef, p: URIRef, o: Any) -> None:
         if o is None:
@@ -371,8 +380,11 @@ class _Builder:
         self.add(node, CDEK.reviewStatus, record.review or "draft")
 
     def _span(self, doc_id: str, section: str, start: int, end: int) -> URIRef:
-        quote = self._quote(doc_id, start, end)
-        return add_span(self.add, self.mint, doc_id, section, (start, end), quote)
+        key = (doc_id, section, start, end)  # records cite one span ~4 times: its triples once
+        if key not in self._spans:
+            quote = self._quote(doc_id, start, end)
+            self._spans[key] = add_span(self.add, self.mint, doc_id, section, (start, end), quote)
+        return self._spans[key]
 
     def _quote(self, doc_id: str, start: int, end: int) -> tuple[str, str, str] | None:
         """The supporting text (0-based, end-exclusive offsets) and up to 32 characters before

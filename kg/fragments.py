@@ -211,6 +211,8 @@ def _content(job: Job) -> Any:
 
 def build_fragment(job: Job) -> Fragment:
     """Build, check and serialise one slice (runs in a worker process)."""
+    from rdflib.plugins.serializers.nt import _nt_row
+
     from kg.build import build_graph
     from kg.iris import Minter
     from kg.pipeline import prefix_converter
@@ -240,6 +242,9 @@ def build_fragment(job: Job) -> Fragment:
         graph += kinase_types(graph)
         graph += identifier_gaps(graph, minter)
     seconds = {"build": time.perf_counter() - started}
+    started = time.perf_counter()
+    ntriples = graph.ntriples()
+    seconds["serialise"] = time.perf_counter() - started
     errors, warnings = list(result.errors), list(result.warnings)
     violations: list[Any] = []
     shape_warnings: list[Any] = []
@@ -249,6 +254,7 @@ def build_fragment(job: Job) -> Fragment:
         seconds["identifiers"] = time.perf_counter() - started
         started = time.perf_counter()
         checked = set(graph)
+        context_rows: list[str] = []
         context_subjects: set[Any] = set()
         if job.context:  # the triples of the entities this fragment names (for sh:class)
             context = _context_graph(job.context)
@@ -256,18 +262,18 @@ def build_fragment(job: Job) -> Fragment:
             todo = list(named)
             while todo:  # and the entities those name (a family's members, a disease's parent)
                 for triple in context.graph.triples((todo.pop(), None, None)):
-                    checked.add(triple)
+                    if triple not in checked:
+                        checked.add(triple)
+                        context_rows.append(_nt_row(triple))
                     if triple[2] in context.subjects_index and triple[2] not in named:
                         named.add(triple[2])
                         todo.append(triple[2])
             context_subjects = {str(n) for n in named}
-        report = validate_triples(checked, graph.prefixes)  # shapes read once a process
+        text = ntriples + "".join(context_rows).encode("utf-8")
+        report = validate_triples(checked, graph.prefixes, text)  # shapes read once a process
         for found, into in ((report.violations, violations), (report.warnings, shape_warnings)):
             into += [v for v in found if v.focus not in context_subjects or _own(graph, v.focus)]
         seconds["shacl"] = time.perf_counter() - started
-    started = time.perf_counter()
-    ntriples = graph.ntriples()
-    seconds["serialise"] = time.perf_counter() - started
     return Fragment(
         job.key,
         job.digest,

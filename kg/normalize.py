@@ -7,6 +7,7 @@ Every parser returns exact :class:`~decimal.Decimal` values (never floats), so a
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -179,6 +180,7 @@ def valued_of(raw: object) -> Valued:
     return Valued(decimal_of(text))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a build slugs the same few thousand keys ~25 times each
 def slug(text: str) -> str:
     """A lower-case, hyphenated, IRI-safe form of a label or key."""
     text = _clean(text).lower().replace("+", " plus ").replace("%", " pct ")

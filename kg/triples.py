@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rdflib import Literal
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.plugins.serializers.nt import _quoteLiteral
 
 __all__ = ["TripleSet"]
 
@@ -98,4 +98,17 @@ class TripleSet:
 
     def ntriples(self) -> bytes:
         """Sorted N-Triples, one triple a line (the bytes rdflib's ``nt`` writer gives)."""
-        return "".join(sorted(_nt_row(t) for t in self._triples)).encode("utf-8")
+        names: dict[Any, str] = {}  # each IRI's N-Triples form made once, not at each use
+
+        def name(term: Any) -> str:
+            text = names.get(term)
+            if text is None:
+                text = names[term] = term.n3()
+            return text
+
+        rows = [
+            f"{name(s)} {name(p)} {_quoteLiteral(o) if isinstance(o, Literal) else name(o)} .\n"
+            for s, p, o in self._triples
+        ]
+        rows.sort()
+        return "".join(rows).encode("utf-8")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-__all__ = ["BIOLINK", "CDEK", "OA", "OBO", "ONTOLOGY_IRI", "SCHEMA"]
+__all__ = ["BIOLINK", "CDEK", "OA", "OBO", "ONTOLOGY_IRI", "SCHEMA", "Terms"]
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/cdekg/ontology")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -432,6 +433,28 @@ class CDEK(DefinedNamespace):
     text: URIRef
     OddsRatio: URIRef
     RiskRatio: URIRef
+
+
+class Terms:
+    """A namespace whose terms are each looked up once. rdflib checks every attribute access of
+    a ``DefinedNamespace`` (an unknown name fails); the build reads terms some 10 million times
+    at 100x, and those checks were a tenth of its time. A name is still checked on first use."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = getattr(self._namespace, name)
+        self.__dict__[name] = term
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return self._namespace[name]  # type: ignore[no-any-return]
+
+    def __str__(self) -> str:
+        return str(self._namespace)
 
 
 def functional_properties() -> frozenset[str]:
