@@ -16,6 +16,7 @@ import hashlib
 import heapq
 import json
 import pickle
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
@@ -316,6 +317,9 @@ def _context_graph(data: bytes) -> _Context:
     return _CONTEXTS[key]
 
 
+_FRAGMENT_FILE = re.compile(r"[0-9a-f]{64}\.(?:pickle|nt)")
+
+
 class FragmentCache:
     """Fragments on disk (``out/fragments/``): the build's own files. Each digest has a pickle
     of its problems and check results, and its sorted N-Triples as a file of their own, which
@@ -361,7 +365,8 @@ class FragmentCache:
             return
         keep = {f"{d}{suffix}" for d in digests for suffix in (".pickle", ".nt")}
         for path in [*self.folder.glob("*.pickle"), *self.folder.glob("*.nt")]:
-            if path.name not in keep:
+            # only fragments: the folder also keeps the build's state and the page's layouts
+            if _FRAGMENT_FILE.fullmatch(path.name) and path.name not in keep:
                 path.unlink(missing_ok=True)
 
 
