@@ -9,7 +9,8 @@ files that changed kept their interface, only their groups are read, resolved, b
 checked again (:func:`kg.sources.records.load_part`). The outputs are then patched with the
 difference between each group's old and new triples: ``graph.nt`` and ``graph.nq`` by lines
 placed in their sorted order, the store by removing and adding quads, the cross-source check
-on the subjects touched; Turtle and the overview page are written again.
+on the subjects touched, Turtle by the blocks of the subjects whose triples changed; the
+overview page is written again.
 
 Anything else (a new or removed file, a changed interface, an error, reasoning, registry files,
 ``--documents``) takes the full build, which reuses every unchanged fragment. Both give the
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from kg.fragments import Fragment, Job
     from kg.pipeline import BuildReport
     from kg.sources.records import Corpus, Problem
+    from kg.turtle import Edit
+    from kg.views.beside import PageProcess
 
 __all__ = [
     "BuildState",
@@ -216,6 +219,7 @@ def quick_rebuild(
     """Patch the last large build's outputs in ``out`` for the record files that changed, or
     ``None`` when only a full build can say what changed (see the module's docstring)."""
     from kg.fragments import FragmentCache
+    from kg.views.beside import PageProcess
 
     state = _load_state(out)
     if state is None or state.setup != setup or [str(p) for p in files] != list(state.files):
@@ -232,10 +236,16 @@ def quick_rebuild(
         f"{len(state.groups) - 1} fragments; patching the outputs of the last build"
     )
     save_state(out, None)  # a rebuild stopped half-way leaves a full build to the next one
-    rebuilt = _rebuild_groups(groups, files, state, cache, base)
-    if rebuilt is None:
-        return None
-    return _patch(out, base, state, cache, rebuilt, changed, files, progress)
+    page = PageProcess(out / "store", out / "graph.html")  # imports meanwhile, draws when told
+    try:
+        rebuilt = _rebuild_groups(groups, files, state, cache, base)
+        if rebuilt is None:
+            page.cancel()
+            return None
+        return _patch(out, base, state, cache, rebuilt, page, progress)
+    except BaseException:
+        page.cancel()
+        raise
 
 
 def _changed(files: Sequence[Path], state: BuildState) -> list[Path] | None:
@@ -342,13 +352,12 @@ def _patch(
     state: BuildState,
     cache: Any,
     rebuilt: _Rebuilt,
-    changed: list[Path],
-    files: Sequence[Path],
+    page: PageProcess,
     progress: Callable[[str], None],
 ) -> BuildReport:
     """Apply each rebuilt group's difference to the outputs; the report of the build."""
     from kg.export import graph_metadata, named_graphs
-    from kg.pipeline import _turtle, class_of_line
+    from kg.pipeline import _count, _turtle, class_of_line
     from kg.store import beside
 
     removed, added = _difference(rebuilt, state.shared)
@@ -373,26 +382,70 @@ def _patch(
     both = set(quads_out) & set(quads_in)
     quads_out = sorted(set(quads_out) - both)
     quads_in = sorted(set(quads_in) - both)
+    blocks = _turtle_edits(out, gone, new, base) if edits else []
+    how = (
+        "written again" if blocks is None else f"patched by {_count(len(blocks), 'subject block')}"
+    )
     progress(
         f"patching the store {out / 'store'}/; writing graph.nt, graph.nq and graph.ttl "
-        "beside what follows"
+        f"({how}) beside what follows"
     )
     quad_edits, _, _ = _plan(out / "graph.nq", quads_out, quads_in)
-    turtle: Callable[[], Path] = lambda: out / "graph.ttl"  # noqa: E731 (unchanged)
+    turtle: Callable[[], Any] = lambda: None  # noqa: E731 (unchanged)
     triples: Callable[[], None] = lambda: None  # noqa: E731
-    if edits:  # Turtle reads the new graph.nt as it is written
+    if blocks is None:  # Turtle written again, from the new graph.nt as it is written
         pipe, turtle = _turtle(None, out / "graph.ttl", base)
         triples = beside(lambda: _rewrite(out / "graph.nt", edits, also=pipe))
+    else:  # the blocks of the subjects whose triples changed, replaced in their places
+        triples = beside(_rewrite, out / "graph.nt", edits)
+        turtle = beside(_rewrite, out / "graph.ttl", blocks)
     nquads = beside(_rewrite, out / "graph.nq", quad_edits)
     _patch_store(out / "store", quads_out, quads_in)
+    progress(f"writing the interactive view (entity overview) to {out / 'graph.html'} beside")
+    page.draw()
     state.metadata = metadata
     report = _report(out, base, state, cache, rebuilt, gone + new, progress)
+    report.outputs["html"] = page.wait()
     triples()
-    report.outputs["turtle"] = turtle()
+    turtle()
+    report.outputs["turtle"] = out / "graph.ttl"
     nquads()
     cache.keep_only(d for _, _, d in state.groups)
     save_state(out, state)
     return report
+
+
+def _turtle_edits(out: Path, gone: list[bytes], new: list[bytes], base: str) -> list[Edit] | None:
+    """The edits that bring ``graph.ttl`` up to date by the Turtle blocks of the subjects whose
+    triples changed (:func:`kg.turtle.block_edits`), read from ``graph.nt`` before it is
+    patched; ``None``: Turtle must be written again."""
+    import mmap
+
+    from kg.export import locate
+    from kg.pipeline import _prefixes
+    from kg.turtle import block_edits
+
+    subjects: dict[bytes, set[bytes]] = {line[: line.index(b" ")]: set() for line in gone + new}
+    with (
+        (out / "graph.nt").open("rb") as handle,
+        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+    ):
+        for subject, lines in subjects.items():  # each subject's triples now
+            at, _ = locate(data, subject + b" ")
+            while data[at : at + len(subject) + 1] == subject + b" ":
+                end = data.find(b"\n", at)
+                lines.add(data[at:end])
+                at = end + 1
+    for line in gone:
+        subjects[line[: line.index(b" ")]].discard(line)
+    for line in new:
+        subjects[line[: line.index(b" ")]].add(line)
+    try:
+        return block_edits(
+            out / "graph.ttl", {s: sorted(ls) for s, ls in subjects.items()}, _prefixes(base)
+        )
+    except (OSError, ValueError):
+        return None
 
 
 def _difference(rebuilt: _Rebuilt, shared: dict[bytes, int]) -> tuple[list[bytes], list[bytes]]:
@@ -414,9 +467,6 @@ def _difference(rebuilt: _Rebuilt, shared: dict[bytes, int]) -> tuple[list[bytes
             added.append(line)
     both = set(removed) & set(added)  # out of one group, into another: it stays
     return sorted(set(removed) - both), sorted(set(added) - both)
-
-
-Edit = tuple[int, int, bytes]  # at an offset: remove so many bytes, put these in
 
 
 def _plan(
@@ -465,6 +515,8 @@ def _rewrite_to(path: Path, edits: list[Edit], digest: Any, *, write: bool, also
 
     if write and not edits:
         return
+    if write and digest is None and also is None and _copied(path, edits):
+        return
     with (
         path.open("rb") as handle,
         mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
@@ -477,6 +529,37 @@ def _rewrite_to(path: Path, edits: list[Edit], digest: Any, *, write: bool, also
             _copy(text, 0, len(text), sinks, digest)
             position = at + length
         _copy(data, position, len(data), sinks, digest)
+
+
+def _copied(path: Path, edits: list[Edit]) -> bool:
+    """``path`` rewritten with ``edits`` made, its unchanged ranges copied by the kernel
+    (``os.copy_file_range``: some ten times faster than through memory for the build's few
+    hundred megabytes); ``False`` where the system cannot, having written nothing."""
+    import errno
+    import os
+
+    from kg.export import atomic_file
+
+    if not hasattr(os, "copy_file_range"):
+        return False
+    try:
+        with path.open("rb") as source, atomic_file(path) as out:
+            fd, position = out.fileno(), 0
+            for at, length, text in [*edits, (path.stat().st_size, 0, b"")]:
+                while position < at:
+                    done = os.copy_file_range(source.fileno(), fd, at - position, position)
+                    if done == 0:
+                        raise OSError(errno.EIO, f"{path} ended before offset {at}")
+                    position += done
+                view = memoryview(text)
+                while view:
+                    view = view[os.write(fd, view) :]
+                position = at + length
+    except OSError as error:
+        if error.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            return False  # atomic_file removed its temporary file
+        raise
+    return True
 
 
 def _patch_file(
@@ -536,7 +619,7 @@ def _report(
 
     from kg.build import BuildResult
     from kg.fragments import Assembled
-    from kg.pipeline import BuildReport, _store_view, cross_source_problems
+    from kg.pipeline import BuildReport, cross_source_problems
     from kg.sources.records import Corpus
     from kg.store import open_store
     from kg.trust import TrustReport, shape_problem
@@ -578,13 +661,11 @@ def _report(
     state.cross = sorted({p for p in state.cross if p.record not in subjects} | set(found))
     trust.errors += state.cross
     del store
-    progress(f"writing the interactive view (entity overview) to {out / 'graph.html'}")
     report.outputs = {
         "ntriples": out / "graph.nt",
         "inferred": out / "inferred.ttl",
         "nquads": out / "graph.nq",
         "store": out / "store",
-        "html": _store_view(out / "store", out / "graph.html"),
     }
     result.errors.extend(trust.errors)
     result.warnings.extend(trust.warnings)

@@ -1,5 +1,7 @@
 """Turtle of a large graph, streamed by pyoxigraph from its sorted N-Triples (a subject's triples
-are together, so each subject is written once; no rdflib graph), in this process or beside it.
+are together, so each subject is written once; no rdflib graph), in this process or beside it;
+and the edits that bring such a file up to date when a few subjects' triples change
+(:func:`block_edits`), instead of writing it again.
 
 Run as ``python -m kg.turtle NTRIPLES TURTLE PREFIXES_JSON`` it writes ``TURTLE`` from the file
 ``NTRIPLES`` (``-``: from its standard input): the build starts it so that Turtle is written
@@ -10,6 +12,8 @@ imports nothing heavier than pyoxigraph.
 from __future__ import annotations
 
 import json
+import mmap
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -20,7 +24,9 @@ import pyoxigraph as ox
 
 from kg.export import atomic_file
 
-__all__ = ["start_turtle", "write_turtle"]
+__all__ = ["block_edits", "start_turtle", "write_turtle"]
+
+Edit = tuple[int, int, bytes]  # at an offset: remove so many bytes, put these in
 
 
 def write_turtle(source: bytes | Path | IO[bytes], path: Path, prefixes: Mapping[str, str]) -> Path:
@@ -57,6 +63,99 @@ def start_turtle(
         return path
 
     return process.stdin, wait
+
+
+def block_edits(
+    path: Path, subjects: Mapping[bytes, list[bytes]], prefixes: Mapping[str, str]
+) -> list[Edit] | None:
+    """The edits that bring ``path`` (Turtle that :func:`write_turtle` wrote from sorted
+    N-Triples with ``prefixes``) up to date when the subjects in ``subjects`` (N-Triples terms,
+    ``<iri>``) now have the triples given (sorted N-Triples lines; none: the subject is gone).
+
+    Such a file holds one block a subject, in the order of the subjects' N-Triples terms: a
+    line that does not start with a tab starts one. Each block is found by a binary search and
+    replaced by the Turtle pyoxigraph writes for the subject's new triples, so the file is the
+    one writing it again would give. ``None``: a blank node or a name this cannot read.
+    """
+    if any(s.startswith(b"_:") or b" _:" in line for s, ls in subjects.items() for line in ls):
+        return None
+    terms = _Terms(prefixes)
+    lines = [line + b"\n" for subject in sorted(subjects) for line in subjects[subject]]
+    fresh = ox.serialize(
+        ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES),
+        format=ox.RdfFormat.TURTLE,
+        prefixes=dict(prefixes),
+    )
+    blocks: dict[bytes, bytes] = {}
+    at = _blocks_from(fresh)
+    while at < len(fresh):
+        end = _block_start(fresh, at + 1, len(fresh))
+        blocks[terms.of(fresh, at)] = fresh[at:end]
+        at = end
+    if set(blocks) - set(subjects):
+        return None
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        first = _blocks_from(data)
+        edits: list[Edit] = []
+        for subject in sorted(subjects):
+            at = _find(data, first, subject, terms)
+            found = at < len(data) and terms.of(data, at) == subject
+            length = _block_start(data, at + 1, len(data)) - at if found else 0
+            if found or subject in blocks:
+                edits.append((at, length, blocks.get(subject, b"")))
+    return edits
+
+
+class _Terms:
+    """The N-Triples term (``<iri>``) of a block's subject, prefixed names expanded."""
+
+    def __init__(self, prefixes: Mapping[str, str]) -> None:
+        self.names = {p.encode(): n.encode() for p, n in prefixes.items()}
+
+    def of(self, data: bytes | mmap.mmap, at: int) -> bytes:
+        token = data[at : data.find(b" ", at)]
+        if token.startswith(b"<"):
+            return token
+        prefix, colon, local = token.partition(b":")
+        if not colon or prefix not in self.names:
+            raise ValueError(f"a subject Turtle block_edits cannot read: {token!r}")
+        return b"<" + self.names[prefix] + _ESCAPED.sub(rb"\1", local) + b">"
+
+
+_ESCAPED = re.compile(rb"\\(.)")  # a local name's escaped character (kgr:study\/x)
+
+
+def _blocks_from(data: bytes | mmap.mmap) -> int:
+    """Where the first block starts: after the @prefix lines."""
+    at = 0
+    while data[at : at + 8] == b"@prefix ":
+        at = data.find(b"\n", at) + 1
+    return at
+
+
+def _block_start(data: bytes | mmap.mmap, at: int, end: int) -> int:
+    """The first block start at or after ``at`` (``end`` if none): a line not starting with a
+    tab. String literals have their newlines escaped, so every line is a line of the file."""
+    newline = data.find(b"\n", at - 1, end)
+    while newline != -1 and newline + 1 < end:
+        if data[newline + 1] != 9:  # a tab
+            return newline + 1
+        newline = data.find(b"\n", newline + 1, end)
+    return end
+
+
+def _find(data: mmap.mmap, first: int, subject: bytes, terms: _Terms) -> int:
+    """The start of the first block whose subject is not less than ``subject``."""
+    low, high = first, len(data)  # block starts: blocks before low are less, from high not
+    while low < high:
+        middle = _block_start(data, (low + high) // 2, high)
+        if middle == high:  # no block starts in the upper half: try the first of the range
+            middle = low
+        if terms.of(data, middle) < subject:
+            low = _block_start(data, middle + 1, high)
+        else:
+            high = middle
+    return low
 
 
 if __name__ == "__main__":

@@ -132,3 +132,22 @@ def test_a_large_store_takes_the_overview_path(
             count = int(before.split(" ")[0]) * COPIES
             assert edge.short.split(" ", 1)[0] == str(count)
             assert edge.short.partition("·")[2] == before.partition("·")[2]
+
+
+def test_the_views_package_names_what_it_imports_on_first_use() -> None:
+    """kg.views imports its modules when a name is first used (the page process of the quick
+    rebuild imports kg.views.beside alone); every name it lists is there."""
+    import subprocess
+    import sys
+
+    import kg.views
+
+    assert sorted(kg.views.__all__) == sorted(kg.views._HOME)
+    assert all(
+        callable(getattr(kg.views, name)) or name in ("LARGE", "LIMIT") for name in kg.views.__all__
+    )
+    code = (
+        "import sys, kg.views.beside; print('numpy' in sys.modules, 'kg.views.view' in sys.modules)"
+    )
+    alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert alone.stdout.split() == ["False", "False"]

@@ -4,6 +4,8 @@ takes the full build."""
 
 from __future__ import annotations
 
+import errno
+import os
 import random
 import re
 import shutil
@@ -19,7 +21,6 @@ from kg.export import locate
 from kg.iris import DEFAULT_BASE
 from kg.pipeline import BuildReport, run_build
 from kg.rebuild import _patch_file
-from kg.views import view
 
 OUTPUTS = ("graph.nt", "graph.nq", "graph.ttl", "graph.html", "inferred.ttl")
 
@@ -94,14 +95,13 @@ def test_a_changed_value_is_patched_into_outputs_equal_to_a_full_build(
     _edit(sources, _new_value)
     quick, said = _build(sources, out)
     assert said[0].startswith("quick rebuild: 1 changed record file")
+    assert any("graph.ttl (patched by 1 subject block)" in line for line in said)
     assert (out / "fragments" / "layouts.pickle").is_file()  # kept for the next rebuild's page
     _same_as_full(sources, out, quick, tmp_path)
 
 
 @pytest.mark.slow
-def test_edits_in_a_row_and_a_revert(
-    large: None, copies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_edits_in_a_row_and_a_revert(large: None, copies: Path, tmp_path: Path) -> None:
     sources, out, _ = _first_build(copies, tmp_path)
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
     path = sorted(sources.glob("copy1-000-*.yaml"))[0]
@@ -110,13 +110,7 @@ def test_edits_in_a_row_and_a_revert(
     _build(sources, out)
     added = re.sub(r"(\n *sites: )(\d+)", lambda m: m.group(1) + "99", original, count=1)
     path.write_text(added, encoding="utf-8")  # a second edit, after the first was patched
-
-    def laid_out_again(*_: object, **__: object) -> None:
-        raise AssertionError("the page drew the same nodes: its kept layout should serve")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(view, "force_layout", laid_out_again)
-        quick, said = _build(sources, out)
+    quick, said = _build(sources, out)
     assert said[0].startswith("quick rebuild")
     _same_as_full(sources, out, quick, tmp_path)
     path.write_text(original, encoding="utf-8")
@@ -146,7 +140,17 @@ def test_what_a_quick_rebuild_cannot_patch_takes_the_full_build(
     assert (out / "graph.ttl").is_file()
 
 
-def test_patching_a_file_of_sorted_lines_keeps_it_sorted_and_distinct(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_patching_a_file_of_sorted_lines_keeps_it_sorted_and_distinct(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: bool
+) -> None:
+    """Unchanged ranges are copied by the kernel, or through memory where it cannot."""
+    if not kernel_copy:
+
+        def unsupported(*_: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", unsupported, raising=False)
     rng = random.Random(11)
     words = sorted(
         {f"<s{rng.randint(0, 999):03d}> <p> {rng.random():.3f} .".encode() for _ in range(400)}
@@ -166,6 +170,48 @@ def test_patching_a_file_of_sorted_lines_keeps_it_sorted_and_distinct(tmp_path: 
         assert found and data[at:].startswith(line + b"\n")
     assert locate(data, b"") == (0, False)
     assert locate(data, b"\xff") == (len(data), False)
+
+
+def test_turtle_patched_by_blocks_is_turtle_written_again(
+    seed_build: BuildReport, tmp_path: Path
+) -> None:
+    """The quick rebuild replaces the Turtle blocks of the subjects whose triples changed: the
+    file is then byte for byte what writing the new triples again gives, whether a subject
+    changes, goes or comes (first, last, or written as a full IRI), and a literal's newline or
+    quote stays escaped within its line."""
+    from kg.export import to_ntriples
+    from kg.pipeline import _prefixes
+    from kg.rebuild import _rewrite
+    from kg.turtle import block_edits, write_turtle
+
+    prefixes = _prefixes(DEFAULT_BASE)
+    old = to_ntriples(seed_build.result.graph).splitlines()
+    by_subject: dict[bytes, list[bytes]] = {}
+    for line in old:
+        by_subject.setdefault(line[: line.index(b" ")], []).append(line)
+    rng = random.Random(5)
+    changed = {s: list(by_subject[s]) for s in rng.sample(sorted(by_subject), 30)}
+    for i, (subject, lines) in enumerate(sorted(changed.items())):
+        if i % 3 == 0:
+            lines.clear()  # the subject goes
+        else:
+            lines[rng.randrange(len(lines))] = subject + b' <urn:p> "2.5" .'
+    label = b' <http://www.w3.org/2000/01/rdf-schema#label> "two\\nlines, \\"quoted\\"" .'
+    for subject in (f"<{DEFAULT_BASE}aaa/first>", "<http://example.org/x>", "<urn:zz:last>"):
+        changed[subject.encode()] = [subject.encode() + label]
+    new = sorted(
+        {*old} - {x for s in changed for x in by_subject.get(s, [])}
+        | {x for lines in changed.values() for x in lines}
+    )
+    path = tmp_path / "graph.ttl"
+    write_turtle(b"".join(x + b"\n" for x in old), path, prefixes)
+    edits = block_edits(path, {s: sorted(lines) for s, lines in changed.items()}, prefixes)
+    assert edits is not None
+    _rewrite(path, edits)
+    expected = write_turtle(b"".join(x + b"\n" for x in new), tmp_path / "again.ttl", prefixes)
+    assert path.read_bytes() == expected.read_bytes()
+    blank = {b"<urn:s>": [b"<urn:s> <urn:p> _:b0 ."]}
+    assert block_edits(path, blank, prefixes) is None  # written again instead
 
 
 def test_nquads_in_pieces_are_the_sorted_quads_of_every_graph(seed_build: BuildReport) -> None:
@@ -205,3 +251,21 @@ def test_a_large_build_with_reasoning_writes_what_it_inferred(large: None, tmp_p
     written = rdflib.Graph().parse(tmp_path / "inferred.ttl")
     assert set(written) == set(report.trust.inferred)
     assert not (tmp_path / "fragments" / "state.pickle").exists()
+
+
+def test_the_page_process_draws_when_told_and_says_why_it_failed(
+    seed_build: BuildReport, tmp_path: Path
+) -> None:
+    """The quick rebuild's page is drawn by a process started early (kg.views.beside)."""
+    from kg.views.beside import PageProcess
+
+    store = seed_build.outputs["store"]
+    drawn = PageProcess(store, tmp_path / "drawn.html")
+    drawn.draw()
+    assert drawn.wait().read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    PageProcess(store, tmp_path / "cancelled.html").cancel()
+    assert not (tmp_path / "cancelled.html").exists()
+    broken = PageProcess(tmp_path / "no-store", tmp_path / "broken.html")
+    broken.draw()
+    with pytest.raises(RuntimeError, match=r"broken\.html failed: .*not a store a build wrote"):
+        broken.wait()
