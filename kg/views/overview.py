@@ -17,6 +17,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -182,17 +183,31 @@ def _literals(store: ox.Store, iris: Iterable[str], cls: str) -> dict[str, FactN
     return nodes
 
 
+_TABLE_QUERIES = {"arms": _ARMS, "cohorts": _COHORTS, "counts": _COUNTS, "results": _RESULTS}
+_TABLE_QUERIES |= {"best": _BEST, "has_arm": _HAS_ARM, "totals": _TOTALS}
+
+
+def _rows(store: ox.Store, query: str) -> Any:
+    return store.query(query, use_default_graph_as_union=True)
+
+
 class _Tables:
     """What the overview counts below the entities: per arm, its study, drugs, conditions,
     results, adverse-event rows and lowest hazard ratio; per arm or study, its counts."""
 
-    def __init__(self, store: ox.Store, facts: Facts) -> None:
-        def rows(query: str) -> Any:
-            return store.query(query, use_default_graph_as_union=True)
+    @staticmethod
+    def fetch(store: ox.Store) -> dict[str, list[Any]]:
+        """The rows of the queries that need no facts (to read on a thread while the facts
+        are read: Oxigraph lets go of the interpreter while it evaluates)."""
+        return {name: list(_rows(store, query)) for name, query in _TABLE_QUERIES.items()}
+
+    def __init__(self, store: ox.Store, facts: Facts, fetched: dict[str, list[Any]]) -> None:
+        def rows(name: str) -> Any:
+            return fetched[name]
 
         self.study: dict[str, str | None] = {}
         self.drugs: dict[str, list[str]] = defaultdict(list)
-        for arm, study, drug in rows(_ARMS):
+        for arm, study, drug in rows("arms"):
             known = self.study.get(arm.value)
             if study is not None and (known is None or study.value < known):
                 self.study[arm.value] = study.value
@@ -202,7 +217,7 @@ class _Tables:
             if drug is not None and drug.value in facts.nodes and drug.value not in given:
                 given.append(drug.value)
         cohorts: dict[str, list[str]] = defaultdict(list)
-        for arm, condition in rows(_COHORTS):
+        for arm, condition in rows("cohorts"):
             if arm.value in self.drugs:
                 cohorts[arm.value].append(condition.value)
         self.conditions: dict[str, list[str]] = {}
@@ -211,27 +226,27 @@ class _Tables:
             found = cohorts.get(arm) or (study.out.get("studiesCondition", []) if study else [])
             self.conditions[arm] = sorted(c for c in found if c in facts.nodes)
         self.most: dict[str, dict[str | None, Decimal]] = defaultdict(dict)
-        for of, population, most in rows(_COUNTS):
+        for of, population, most in rows("counts"):
             number = _number(most)
             if number is not None:
                 self.most[of.value][population.value if population else None] = number
         self.results: dict[str, int] = defaultdict(int)
         self.events: dict[str, int] = defaultdict(int)
-        for arm, kind, n in rows(_RESULTS):
+        for arm, kind, n in rows("results"):
             (self.results if kind.value == "result" else self.events)[arm.value] += int(n.value)
         self.best: dict[str, tuple[float, str]] = {}
-        for arm, best, result in rows(_BEST):
+        for arm, best, result in rows("best"):
             number = _number(best)
             if number is not None:
                 self.best[arm.value] = (float(number), result.value)
         self.arms: dict[str, list[str]] = defaultdict(list)
-        for study, arm in rows(_HAS_ARM):
+        for study, arm in rows("has_arm"):
             self.arms[study.value].append(arm.value)
-        self.totals = {t.value[len(CDEK) :]: int(n.value) for t, n in rows(_TOTALS)}
+        self.totals = {t.value[len(CDEK) :]: int(n.value) for t, n in rows("totals")}
         self.counts: dict[str, list[FactNode]] = defaultdict(list)
         counts: dict[str, FactNode] = {}
         studies = " ".join(f"<{n.iri}>" for n in facts.of_class(*STUDY_CLASSES))
-        for of, count, p, o in rows(_STUDY_COUNTS % f"VALUES ?of {{ {studies} }}"):
+        for of, count, p, o in _rows(store, _STUDY_COUNTS % f"VALUES ?of {{ {studies} }}"):
             node = counts.get(count.value)
             if node is None:
                 node = counts[count.value] = FactNode(count.value, "ParticipantCount")
@@ -446,10 +461,12 @@ def overview_view(
     from kg.pipeline import prefix_converter
 
     store: ox.Store = knowledge.engine.store  # type: ignore[attr-defined]
-    facts = Facts.from_store(
-        store, (*ENTITY_CLASSES, "DrugTargetStatement", "DiseaseGeneStatement"), LINKS
-    )
-    tables = _Tables(store, facts)
+    with ThreadPoolExecutor(1) as thread:  # the tables' rows read beside the facts
+        fetched = thread.submit(_Tables.fetch, store)
+        facts = Facts.from_store(
+            store, (*ENTITY_CLASSES, "DrugTargetStatement", "DiseaseGeneStatement"), LINKS
+        )
+        tables = _Tables(store, facts, fetched.result())
     evidence = _Counted(facts, tables)
     scope = {n.iri for n in facts.of_class(*ENTITY_CLASSES)}
     converter = prefix_converter()
