@@ -120,12 +120,14 @@ _STAGES = (  # the start of a progress line -> the stage it starts
     ("reading", "read records"),
     ("building", "build + check + merge fragments"),
     ("merging", "(merged)"),
+    ("checking across sources on the store (the subjects", "cross-source check, page beside"),
     ("checking across", "cross-source checks"),
     ("reasoning", "reasoning"),
     ("writing the interactive", "HTML view (Turtle beside)"),
     ("writing turtle", "start Turtle"),
     ("quick rebuild", "quick rebuild: fragment"),
-    ("patching", "patch outputs"),
+    ("patching the store", "patch the store"),
+    ("patching", "patch graph.nt"),
     ("writing", "write outputs"),
     ("loading", "store load"),
 )
@@ -135,6 +137,8 @@ def _stage(message: str) -> str:
     lowered = message.lower()
     if "into the store" in lowered or "and the store" in lowered:
         return "N-Quads + store load"
+    if lowered.endswith(" beside"):  # the quick rebuild's page, drawn by a process of its own
+        return "start the page"
     return next((name for start, name in _STAGES if lowered.startswith(start)), message[:24])
 
 

@@ -285,6 +285,10 @@ def _full_build(
         errors=assembled.errors,
     )
     report = BuildReport(corpus, result, reasoner=reasoner, assembled=assembled)
+    if assembled.file is not None:  # a large build's records live on in its fragments only:
+        report.records = len(corpus.records)  # the hundreds of MB they take, given back
+        corpus.records = []
+        jobs.clear()
     checked = ValidationReport(
         assembled.violations, assembled.shape_warnings, assembled.seconds.get("shacl", 0.0)
     )
