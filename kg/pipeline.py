@@ -166,23 +166,22 @@ def run_build(
         f"reading {_count(len(files), 'record file')}"
         + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
     )
-    with _long_lived():
-        return _full_build(
-            files,
-            entries,
-            missing,
-            source_errors,
-            source_warnings,
-            setup,
-            out,
-            base,
-            documents_dir,
-            progress,
-            advance,
-            reasoner,
-            workers,
-            scheduler,
-        )
+    return _full_build(
+        files,
+        entries,
+        missing,
+        source_errors,
+        source_warnings,
+        setup,
+        out,
+        base,
+        documents_dir,
+        progress,
+        advance,
+        reasoner,
+        workers,
+        scheduler,
+    )
 
 
 @contextmanager
@@ -211,7 +210,9 @@ def _set_aside() -> None:
     gc.enable()
 
 
-def _full_build(
+def _read_and_build(
+    progress: Callable[[str], None],
+    advance: Callable[[int, int], None],
     files: list[Path],
     entries: list[Path],
     missing: list[Path],
@@ -221,46 +222,40 @@ def _full_build(
     out: Path | None,
     base: str,
     documents_dir: Path | None,
-    progress: Callable[[str], None],
-    advance: Callable[[int, int], None],
-    reasoner: str | None,
     workers: int | None,
     scheduler: str | None,
-) -> BuildReport:
-    """:func:`run_build` when no quick rebuild can patch the last build's outputs."""
-    from rdflib import Graph
-
-    from kg.build import BuildResult, bind_prefixes
+) -> tuple[Corpus, Assembled, Any, int | None]:
+    """Read the sources and build, check and merge their fragments: the corpus (without its
+    records when the graph is large: they live on in the fragments, and their count is
+    returned), the merged fragments, and the state a quick rebuild needs."""
     from kg.fragments import FragmentCache, build_all, make_jobs
-    from kg.iris import Minter
     from kg.sources.load import add_sources
     from kg.sources.records import Problem, check_documents, load_corpus, prune_parsed
-    from kg.validate import ValidationReport
 
-    with _executor(workers, len(files) // 8, scheduler) as executor:
-        parsed = out / "fragments" / "parsed" if out is not None else None
-        started = time.time()
-        corpus = load_corpus(files, executor=executor, cache=parsed)
-        if parsed is not None and parsed.is_dir():
-            prune_parsed(parsed, started - 1)
-    for folder in missing:
-        corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
-    if documents_dir is not None:  # before the sources join: checking reassembles the corpus
-        check_documents(corpus, documents_dir)
-    found = add_sources(corpus, entries)
-    corpus.errors += source_errors + found.errors
-    corpus.warnings += source_warnings + found.warnings
-    corpus.files += found.files
-    corpus.left_out += found.left_out
-    minter = Minter(base)
-    jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
-    state = None
-    if setup is not None:
-        from kg.rebuild import record_state
+    with _long_lived():
+        with _executor(workers, len(files) // 8, scheduler) as executor:
+            parsed = out / "fragments" / "parsed" if out is not None else None
+            started = time.time()
+            corpus = load_corpus(files, executor=executor, cache=parsed)
+            if parsed is not None and parsed.is_dir():
+                prune_parsed(parsed, started - 1)
+        for folder in missing:
+            corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
+        if documents_dir is not None:  # before the sources join: checking reassembles it
+            check_documents(corpus, documents_dir)
+        found = add_sources(corpus, entries)
+        corpus.errors += source_errors + found.errors
+        corpus.warnings += source_warnings + found.warnings
+        corpus.files += found.files
+        corpus.left_out += found.left_out
+        jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
+        state = None
+        if setup is not None:
+            from kg.rebuild import record_state
 
-        state = record_state(setup, files, corpus, jobs)
-    corpus.release_sources()
-    _set_aside()
+            state = record_state(setup, files, corpus, jobs)
+        corpus.release_sources()
+        _set_aside()
     progress(
         f"building {_count(len(jobs), 'fragment')} from {_count(len(corpus.records), 'record')} "
         f"of {_count(len(corpus.documents), 'document')} and checking each (identifiers, "
@@ -277,6 +272,42 @@ def _full_build(
             merge_to=out / "graph.nt" if out is not None else None,
             large=LARGE_GRAPH,
         )
+    records = None
+    if assembled.file is not None:  # a large graph: only the count goes back
+        records, corpus.records = len(corpus.records), []
+    return corpus, assembled, state, records
+
+
+def _full_build(
+    files: list[Path],
+    entries: list[Path],
+    missing: list[Path],
+    source_errors: list[Problem],
+    source_warnings: list[Problem],
+    setup: str | None,
+    out: Path | None,
+    base: str,
+    documents_dir: Path | None,
+    progress: Callable[[str], None],
+    advance: Callable[[int, int], None],
+    reasoner: str | None,
+    workers: int | None,
+    scheduler: str | None,
+) -> BuildReport:
+    """:func:`run_build` when no quick rebuild can patch the last build's outputs: the sources
+    read and built into fragments by a process of its own (:func:`_read_and_build`), then the
+    outputs written, checked and reasoned over here."""
+    from rdflib import Graph
+
+    from kg.build import BuildResult, bind_prefixes
+    from kg.forked import in_forked_process
+    from kg.iris import Minter
+    from kg.validate import ValidationReport
+
+    read = (files, entries, missing, source_errors, source_warnings, setup, out, base)
+    corpus, assembled, state, records = in_forked_process(
+        _read_and_build, progress, advance, *read, documents_dir, workers, scheduler
+    )
     progress(f"merging {_count(assembled.triples, 'triple')} ({assembled.reused} fragments reused)")
     result = BuildResult(
         Graph(),
@@ -284,11 +315,8 @@ def _full_build(
         warnings=assembled.warnings,
         errors=assembled.errors,
     )
-    report = BuildReport(corpus, result, reasoner=reasoner, assembled=assembled)
-    if assembled.file is not None:  # a large build's records live on in its fragments only:
-        report.records = len(corpus.records)  # the hundreds of MB they take, given back
-        corpus.records = []
-        jobs.clear()
+    report = BuildReport(corpus, result, reasoner=reasoner, assembled=assembled, records=records)
+    minter = Minter(base)
     checked = ValidationReport(
         assembled.violations, assembled.shape_warnings, assembled.seconds.get("shacl", 0.0)
     )
