@@ -136,6 +136,8 @@ def _blocks_from(data: bytes | mmap.mmap) -> int:
 def _block_start(data: bytes | mmap.mmap, at: int, end: int) -> int:
     """The first block start at or after ``at`` (``end`` if none): a line not starting with a
     tab. String literals have their newlines escaped, so every line is a line of the file."""
+    if at == 0:  # the file's first line
+        return 0 if end > 0 and data[0] != 9 else _block_start(data, 1, end)
     newline = data.find(b"\n", at - 1, end)
     while newline != -1 and newline + 1 < end:
         if data[newline + 1] != 9:  # a tab
