@@ -193,6 +193,23 @@ def number(text: str) -> Decimal | None:
 # -- the overview --------------------------------------------------------------------------------
 
 
+def test_a_p_value_and_its_relation_stay_on_one_line(browser: Any, pages: dict[str, Path]):
+    """The results table opens on the desmoid HR row: its p cell, ``< 0.001``, is one line of
+    text (a narrow column once broke it into three), and the payload keeps a plain space."""
+    open_page(browser, pages["whole"])
+    cells = browser.execute_script(
+        "return [...document.querySelectorAll('#kg-table td.kg-num')]"
+        ".filter(td => /^<.0\\.001$/.test(td.textContent)).map(td => {"
+        " const range = document.createRange(); range.selectNodeContents(td);"
+        " const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));"
+        " return [td.textContent, tops.size]; })"
+    )
+    assert cells, "no p cell of < 0.001 in the opening table"
+    for text, lines in cells:
+        assert text == "<\u00a00.001" and lines == 1, f"{text!r} takes {lines} lines"
+    assert '"\\u003c 0.001"' in pages["whole"].read_text(encoding="utf-8")
+
+
 def test_overview_labels_readable_at_the_opening_zoom(browser: Any, pages: dict[str, Path]):
     """Every label drawn at the opening zoom is at least 11 px on screen: the canvas's own
     font size times the transform the canvas applies (zoom, device pixels)."""

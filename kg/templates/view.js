@@ -21,7 +21,7 @@
     aes: ["Study", "Arm", "Term", "Grade", "n/N", "%", "Notes"],
   };
   const NUMERIC = { results: [3, 4, 5, 6, 7], aes: [4, 5] };
-  const WIDTHS = { results: [14, 17, 18, 13, 11, 8, 10, 9], aes: [14, 21, 24, 9, 10, 8, 14] };
+  const WIDTHS = { results: [14, 15, 18, 13, 11, 10, 10, 9], aes: [14, 21, 24, 9, 10, 8, 14] };
 
   function text(tag, content, cls) {
     const el = document.createElement(tag);
@@ -793,7 +793,9 @@
         } else {
           table.cells[r].forEach((value, col) => {
             const numeric = NUMERIC[st.tab].includes(col);
-            row.appendChild(text("td", value, numeric ? "kg-num" : ""));
+            // "< 0.001" on one line: the relation stays with its number
+            const shown = numeric ? String(value).replace(/^([<>≤≥=~]+) /, "$1\u00a0") : value;
+            row.appendChild(text("td", shown, numeric ? "kg-num" : ""));
           });
           row.dataset.node = String(R[r].i);
           if (R[r].i === st.selected) row.className = "kg-current";
