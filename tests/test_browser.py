@@ -163,12 +163,12 @@ def node_point(driver: Any, node: int) -> tuple[Any, int, int]:
 
 
 def table(driver: Any) -> dict[str, list[str]]:
-    """The rows the table shows: node IRI -> cells."""
+    """The rows the table shows: node IRI -> cells (a no-break space read as a space)."""
     return driver.execute_script(
         "const out = {};"
         "document.querySelectorAll('#kg-table tbody tr:not(.kg-src)').forEach(tr => {"
         " out[kgView.data.nodes[Number(tr.dataset.node)].id] ="
-        "   [...tr.children].map(td => td.textContent); });"
+        "   [...tr.children].map(td => td.textContent.replace(/\\u00a0/g, ' ')); });"
         "return out;"
     )
 
