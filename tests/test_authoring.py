@@ -547,6 +547,64 @@ def test_the_loader_keeps_libyaml_speed() -> None:
         assert issubclass(records._LineLoader, yaml.CSafeLoader)
 
 
+_YAML_CORNERS = """
+a: &A {x: 1, y: [1, 2, 3]}
+b: *A
+c:
+  <<: *A
+  z: 0x1F
+d: [yes, no, on, off, ~, null, 1_000, 1:30, .inf, -.Inf, 2013-11-22, 2001-12-14t21:59:43.10-05:00]
+e: ['2013', "x", !!str 12, !!float 3, !!binary aGVsbG8=, "", '']
+f: !!set {p, q}
+g: !!omap [{k: 1}, {j: 2}]
+h:
+  - &L [1]
+  - *L
+"""
+
+
+def _same_yaml(fast: Any, reference: Any, where: str = "$") -> None:
+    """Equal values of the same types, with the same line numbers."""
+    assert type(fast) is type(reference), where
+    for name in ("line", "key_lines", "item_lines"):
+        assert getattr(fast, name, None) == getattr(reference, name, None), f"{where} {name}"
+    if isinstance(fast, dict):
+        assert list(fast) == list(reference), where
+        for key in fast:
+            _same_yaml(fast[key], reference[key], f"{where}.{key}")
+    elif isinstance(fast, list):
+        assert len(fast) == len(reference), where
+        for i, (x, y) in enumerate(zip(fast, reference, strict=True)):
+            _same_yaml(x, y, f"{where}[{i}]")
+    else:
+        assert fast == reference and repr(fast) == repr(reference), where
+
+
+def test_the_fast_loader_reads_what_pyyaml_reads() -> None:
+    """read_yaml resolves plain scalars once per text and builds strings, mappings and lists by
+    direct recursion: on every record file, and on YAML's corners (anchors, merge keys, YAML
+    1.1 numbers, booleans and dates, explicit tags), it gives what PyYAML's own constructor
+    gives, line numbers included; so do its errors."""
+    from kg.sources import records
+
+    class Reference(records._BaseLoader):  # type: ignore[misc, valid-type]
+        """The same loader through PyYAML's constructor machinery."""
+
+    Reference.add_constructor("tag:yaml.org,2002:map", records._construct_mapping)
+    Reference.add_constructor("tag:yaml.org,2002:seq", records._construct_sequence)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(paths.RECORDS.glob("*.yaml"))]
+    for text in [*texts, _YAML_CORNERS]:
+        _same_yaml(records.read_yaml(text), yaml.load(text, Loader=Reference))
+    aliased = records.read_yaml(_YAML_CORNERS)
+    assert aliased["b"] is aliased["a"] and aliased["h"][0] is aliased["h"][1]
+    for broken in ("a: 1\na: 2\n", "? [k]\n: 1\n", "{a: [}"):
+        with pytest.raises(yaml.YAMLError) as fast:
+            records.read_yaml(broken)
+        with pytest.raises(yaml.YAMLError) as reference:
+            yaml.load(broken, Loader=Reference)
+        assert str(fast.value) == str(reference.value)
+
+
 def test_problems_sort_whatever_they_leave_out() -> None:
     problems = [
         Problem("a", "r", "f", "m", 3),
