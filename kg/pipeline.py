@@ -166,22 +166,34 @@ def run_build(
         f"reading {_count(len(files), 'record file')}"
         + (f" and {_count(len(entries), 'registry or PubMed file')}" if entries else "")
     )
-    return _full_build(
-        files,
-        entries,
-        missing,
-        source_errors,
-        source_warnings,
-        setup,
-        out,
-        base,
-        documents_dir,
-        progress,
-        advance,
-        reasoner,
-        workers,
-        scheduler,
-    )
+    found = _Inputs(files, entries, missing, source_errors, source_warnings, setup)
+    options = _Options(out, base, documents_dir, workers, scheduler)
+    return _full_build(found, options, progress, advance, reasoner)
+
+
+@dataclass
+class _Inputs:
+    """What a full build reads: record files, registry and PubMed files, folders not found,
+    problems found telling them apart, and the setup digest of a build a quick rebuild could
+    patch (``None``: it could not)."""
+
+    files: list[Path]
+    entries: list[Path]
+    missing: list[Path]
+    errors: list[Problem]
+    warnings: list[Problem]
+    setup: str | None
+
+
+@dataclass
+class _Options:
+    """Where and how a full build writes (:func:`run_build`'s parameters of those names)."""
+
+    out: Path | None
+    base: str
+    documents_dir: Path | None
+    workers: int | None
+    scheduler: str | None
 
 
 @contextmanager
@@ -213,17 +225,8 @@ def _set_aside() -> None:
 def _read_and_build(
     progress: Callable[[str], None],
     advance: Callable[[int, int], None],
-    files: list[Path],
-    entries: list[Path],
-    missing: list[Path],
-    source_errors: list[Problem],
-    source_warnings: list[Problem],
-    setup: str | None,
-    out: Path | None,
-    base: str,
-    documents_dir: Path | None,
-    workers: int | None,
-    scheduler: str | None,
+    found: _Inputs,
+    options: _Options,
 ) -> tuple[Corpus, Assembled, Any, int | None]:
     """Read the sources and build, check and merge their fragments: the corpus (without its
     records when the graph is large: they live on in the fragments, and their count is
@@ -232,6 +235,7 @@ def _read_and_build(
     from kg.sources.load import add_sources
     from kg.sources.records import Problem, check_documents, load_corpus, prune_parsed
 
+    files, out, workers, scheduler = found.files, options.out, options.workers, options.scheduler
     with _long_lived():
         with _executor(workers, len(files) // 8, scheduler) as executor:
             parsed = out / "fragments" / "parsed" if out is not None else None
@@ -239,21 +243,22 @@ def _read_and_build(
             corpus = load_corpus(files, executor=executor, cache=parsed)
             if parsed is not None and parsed.is_dir():
                 prune_parsed(parsed, started - 1)
-        for folder in missing:
+        for folder in found.missing:
             corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
-        if documents_dir is not None:  # before the sources join: checking reassembles it
-            check_documents(corpus, documents_dir)
-        found = add_sources(corpus, entries)
-        corpus.errors += source_errors + found.errors
-        corpus.warnings += source_warnings + found.warnings
-        corpus.files += found.files
-        corpus.left_out += found.left_out
-        jobs = make_jobs(corpus, found, base, quotes=documents_dir is not None)
+        if options.documents_dir is not None:  # before the sources join: checking reassembles
+            check_documents(corpus, options.documents_dir)
+        registry = add_sources(corpus, found.entries)
+        corpus.errors += found.errors + registry.errors
+        corpus.warnings += found.warnings + registry.warnings
+        corpus.files += registry.files
+        corpus.left_out += registry.left_out
+        quotes = options.documents_dir is not None
+        jobs = make_jobs(corpus, registry, options.base, quotes=quotes)
         state = None
-        if setup is not None:
+        if found.setup is not None:
             from kg.rebuild import record_state
 
-            state = record_state(setup, files, corpus, jobs)
+            state = record_state(found.setup, files, corpus, jobs)
         corpus.release_sources()
         _set_aside()
     progress(
@@ -279,20 +284,11 @@ def _read_and_build(
 
 
 def _full_build(
-    files: list[Path],
-    entries: list[Path],
-    missing: list[Path],
-    source_errors: list[Problem],
-    source_warnings: list[Problem],
-    setup: str | None,
-    out: Path | None,
-    base: str,
-    documents_dir: Path | None,
+    found: _Inputs,
+    options: _Options,
     progress: Callable[[str], None],
     advance: Callable[[int, int], None],
     reasoner: str | None,
-    workers: int | None,
-    scheduler: str | None,
 ) -> BuildReport:
     """:func:`run_build` when no quick rebuild can patch the last build's outputs: the sources
     read and built into fragments by a process of its own (:func:`_read_and_build`), then the
@@ -304,9 +300,9 @@ def _full_build(
     from kg.iris import Minter
     from kg.validate import ValidationReport
 
-    read = (files, entries, missing, source_errors, source_warnings, setup, out, base)
+    out, base = options.out, options.base
     corpus, assembled, state, records = in_forked_process(
-        _read_and_build, progress, advance, *read, documents_dir, workers, scheduler
+        _read_and_build, progress, advance, found, options
     )
     progress(f"merging {_count(assembled.triples, 'triple')} ({assembled.reused} fragments reused)")
     result = BuildResult(
