@@ -8,6 +8,7 @@ relayed to the caller's as they happen. Where processes cannot be forked (Window
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -52,9 +53,17 @@ def in_forked_process(
                 return value  # type: ignore[no-any-return]
     finally:
         receive.close()
-        if process.is_alive():  # the caller was interrupted: the step stops with it
-            process.terminate()
-            process.join()
+        if process.is_alive():  # the caller was interrupted (on Ctrl-C, the step was too)
+            process.join(timeout=_GRACE)
+            if process.is_alive():  # interrupted alone: the step stops its workers likewise
+                os.kill(process.pid, signal.SIGINT)
+                process.join(timeout=_GRACE)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+_GRACE = 5.0  # seconds an interrupted step has to stop its workers
 
 
 def _child(send: Any, step: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -608,8 +608,18 @@ def _executor(workers: int | None, jobs: int, scheduler: str | None) -> Iterator
     if workers < 2 or jobs < 4:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         yield pool
+    except BaseException:  # Ctrl-C or an error: the workers stopped now, their jobs dropped
+        running = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in running:  # one stopped while holding the queue's lock would hang the rest
+            process.terminate()
+        for process in running:
+            process.join(timeout=5)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _write_unreasoned(

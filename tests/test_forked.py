@@ -4,9 +4,15 @@ taken back as if it ran here."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sources_helpers import make_corpus  # tests/ is on sys.path
 
 from kg.forked import in_forked_process
 
@@ -51,3 +57,38 @@ def test_without_fork_the_step_runs_here(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("KG_NO_FORK", "1")
     _, pid = in_forked_process(_step, lambda m: None, lambda d, t: None, 1)
     assert pid == os.getpid()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("whole_group", [True, False], ids=["ctrl-c", "kill-int-main"])
+def test_an_interrupted_build_stops_at_once_and_leaves_no_process(
+    tmp_path: Path, whole_group: bool
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group), or SIGINT to the build alone, while the
+    fragments are built: the build ends within seconds, and no worker is left behind."""
+    (tmp_path / "copies").mkdir()
+    make_corpus(9, tmp_path / "copies")
+    command = [sys.executable, "-m", "kg", "build", "--sources", str(tmp_path / "copies")]
+    build = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "out"), "--reasoner", "none", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+        # Ctrl-C's default handling, even where the tests run with SIGINT ignored (a
+        # background job of a shell): the build would then inherit the ignoring
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert build.stdout is not None
+    for line in build.stdout:  # progress lines come as each stage starts
+        if "building" in line and "fragments" in line:
+            break
+    time.sleep(1.5)  # the workers are busy with the first fragments
+    (os.killpg if whole_group else os.kill)(build.pid, signal.SIGINT)
+    started = time.monotonic()
+    build.wait(timeout=60)
+    assert time.monotonic() - started < 15
+    assert build.returncode != 0
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True, text=True)
+    assert left.stdout.split() == [], "processes of the interrupted build are still running"
