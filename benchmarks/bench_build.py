@@ -113,9 +113,8 @@ def _build(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
 _PEAK = (
     "import resource, subprocess, sys\n"
     "code = subprocess.call(sys.argv[1:])\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print('peak-rss-kb', peak, file=sys.stderr)\n"
     "used = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print('peak-rss-kb', used.ru_maxrss, file=sys.stderr)\n"
     "print('cpu-seconds', used.ru_utime + used.ru_stime, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )

@@ -198,9 +198,9 @@ class _Options:
 
 @contextmanager
 def _long_lived() -> Iterator[None]:
-    """No cyclic garbage collection while the corpus is read, then the corpus set aside from
-    it (``gc.freeze``, also in the worker processes forked later): each full collection would
-    walk every record, and these took more than half the time of reading them."""
+    """No cyclic garbage collection while the corpus is read, then (:func:`_set_aside`) the
+    corpus kept out of its sight while the fragments are built (``gc.freeze``): each full
+    collection would walk every record, and these took more than half the time of reading."""
     import gc
 
     enabled = gc.isenabled()
@@ -238,31 +238,31 @@ def _read_and_build(
     files, out = found.files, options.out
     # one pool for parsing and fragments, its workers forked before the corpus is read: forked
     # later, each wrote into the reader's fragmented heap and copied ~280 MB of it at 100x
-    with _executor(options.workers, len(files) // 2, options.scheduler) as executor:
-        with _long_lived():
-            parsed = out / "fragments" / "parsed" if out is not None else None
-            started = time.time()
-            corpus = load_corpus(files, executor=executor, cache=parsed)
-            if parsed is not None and parsed.is_dir():
-                prune_parsed(parsed, started - 1)
-            for folder in found.missing:
-                corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
-            if options.documents_dir is not None:  # before the sources join: checking
-                check_documents(corpus, options.documents_dir)  # reassembles the corpus
-            registry = add_sources(corpus, found.entries)
-            corpus.errors += found.errors + registry.errors
-            corpus.warnings += found.warnings + registry.warnings
-            corpus.files += registry.files
-            corpus.left_out += registry.left_out
-            quotes = options.documents_dir is not None
-            jobs = make_jobs(corpus, registry, options.base, quotes=quotes)
-            state = None
-            if found.setup is not None:
-                from kg.rebuild import record_state
+    pool = _executor(options.workers, len(files) // 2, options.scheduler)
+    with pool as executor, _long_lived():
+        parsed = out / "fragments" / "parsed" if out is not None else None
+        started = time.time()
+        corpus = load_corpus(files, executor=executor, cache=parsed)
+        if parsed is not None and parsed.is_dir():
+            prune_parsed(parsed, started - 1)
+        for folder in found.missing:
+            corpus.errors.append(Problem(str(folder), None, None, "no such file or folder"))
+        if options.documents_dir is not None:  # before the sources join: checking
+            check_documents(corpus, options.documents_dir)  # reassembles the corpus
+        registry = add_sources(corpus, found.entries)
+        corpus.errors += found.errors + registry.errors
+        corpus.warnings += found.warnings + registry.warnings
+        corpus.files += registry.files
+        corpus.left_out += registry.left_out
+        quotes = options.documents_dir is not None
+        jobs = make_jobs(corpus, registry, options.base, quotes=quotes)
+        state = None
+        if found.setup is not None:
+            from kg.rebuild import record_state
 
-                state = record_state(found.setup, files, corpus, jobs)
-            corpus.release_sources()
-            _set_aside()
+            state = record_state(found.setup, files, corpus, jobs)
+        corpus.release_sources()
+        _set_aside()
         progress(
             f"building {_count(len(jobs), 'fragment')} from "
             f"{_count(len(corpus.records), 'record')} of "

@@ -391,8 +391,8 @@ def _patch(
         f"({how}) beside what follows"
     )
     quad_edits, _, _ = _plan(out / "graph.nq", quads_out, quads_in)
-    turtle: Callable[[], Any] = lambda: None  # noqa: E731 (unchanged)
-    triples: Callable[[], None] = lambda: None  # noqa: E731
+    turtle: Callable[[], Any]
+    triples: Callable[[], None]
     if blocks is None:  # Turtle written again, from the new graph.nt as it is written
         pipe, turtle = _turtle(None, out / "graph.ttl", base)
         triples = beside(lambda: _rewrite(out / "graph.nt", edits, also=pipe))

@@ -123,7 +123,7 @@ def validate_triples(
     compiled, mixed_in = _prepared(shapes, ontology)
     ill_typed = [t for t in triples if isinstance(t[2], Literal) and not well_typed(t[2])]
     # the ontology's types of named individuals, as pyshacl adds them
-    added = [t for t in _triples_of(mixed_in) if t not in triples]
+    added = [t for t in mixed_in if t not in triples]
     namespaces = dict(names.namespaces())
     if ntriples is not None and not ill_typed and b"_:" not in ntriples:
         text = ntriples.decode("utf-8") + "".join(_nt_row(t) for t in added)
@@ -177,12 +177,13 @@ def _default_ontology() -> Graph:
     return Graph().parse(paths.ONTOLOGY / "cdek.ttl", format="turtle")
 
 
-# compiled shapes and the ontology triples pyshacl would splice into each data graph, kept per
-# (shapes, ontology) pair: compiling costs more than validating a small graph
-_PREPARED: dict[tuple[int, int], tuple[Graph, Graph, Any, Graph]] = {}
+# compiled shapes and the ontology triples pyshacl would splice into each data graph (a list:
+# read for every fragment), kept per (shapes, ontology) pair: compiling costs more than
+# validating a small graph
+_PREPARED: dict[tuple[int, int], tuple[Graph, Graph, Any, list[Triple]]] = {}
 
 
-def _prepared(shapes: Graph, ontology: Graph) -> tuple[Any, Graph]:
+def _prepared(shapes: Graph, ontology: Graph) -> tuple[Any, list[Triple]]:
     key = (id(shapes), id(ontology))
     if key not in _PREPARED:
         import pyshacl_turbo
@@ -191,15 +192,9 @@ def _prepared(shapes: Graph, ontology: Graph) -> tuple[Any, Graph]:
         if len(_PREPARED) > 8:
             _PREPARED.clear()
         compiled = pyshacl_turbo.compile_shapes(shapes, advanced=True)
-        _PREPARED[key] = (shapes, ontology, compiled, inoculate(Graph(), ontology))
+        _PREPARED[key] = (shapes, ontology, compiled, list(inoculate(Graph(), ontology)))
     _, _, compiled, mixed_in = _PREPARED[key]
     return compiled, mixed_in
-
-
-@functools.cache
-def _triples_of(graph: Graph) -> list[Triple]:
-    """A graph that does not change (the ontology's part in the data), as a list."""
-    return list(graph)
 
 
 def _run_shapes(
@@ -209,7 +204,8 @@ def _run_shapes(
     if engine == "turbo":
         compiled, mixed_in = _prepared(shapes, ontology)
         data = graph if owned else Graph() + graph
-        data += mixed_in
+        for triple in mixed_in:
+            data.add(triple)
         _, results, _ = compiled.validate(data, inference="none", allow_warnings=True)
         return results
     import pyshacl  # imported here: it takes ~0.5 s to import

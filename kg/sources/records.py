@@ -237,9 +237,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             _fill_mapping(self, node, mapping, self._build)
             return mapping
         if tag == _SEQ and type(node) is yaml.SequenceNode:
-            sequence = self.constructed_objects[node] = _Sequence()
-            sequence.line = node.start_mark.line + 1
-            sequence.item_lines = [item.start_mark.line + 1 for item in node.value]
+            sequence = self.constructed_objects[node] = _lined_sequence(node)
             sequence.extend(self._build(item) for item in node.value)
             return sequence
         return self.construct_object(node, deep=True)
@@ -283,16 +281,22 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Iterator[_Mapping
     _fill_mapping(loader, node, data, lambda n: loader.construct_object(n, deep=False))
 
 
-def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> Iterator[_Sequence]:
+def _lined_sequence(node: yaml.SequenceNode) -> _Sequence:
+    """An empty sequence with the lines of ``node`` and of its items."""
     data = _Sequence()
     data.line = node.start_mark.line + 1
     data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    return data
+
+
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> Iterator[_Sequence]:
+    data = _lined_sequence(node)
     yield data
     data.extend(loader.construct_object(item, deep=False) for item in node.value)
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_LineLoader.add_constructor(_MAP, _construct_mapping)
+_LineLoader.add_constructor(_SEQ, _construct_sequence)
 
 
 def read_yaml(text: str) -> Any:

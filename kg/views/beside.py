@@ -62,10 +62,9 @@ def _main(store: Path, page: Path) -> None:
     # the imports this process is started early for: what _store_view imports when it runs
     import kg.api
     import kg.engine
-    import kg.store
-    import kg.views
-    import kg.views.view  # noqa: F401
+    import kg.store  # noqa: F401
     from kg.pipeline import _store_view
+    from kg.views import overview_view, write_view  # noqa: F401 (kg.views loads on first use)
 
     if sys.stdin.readline().strip() == "draw":
         _store_view(store, page)

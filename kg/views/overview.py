@@ -183,8 +183,15 @@ def _literals(store: ox.Store, iris: Iterable[str], cls: str) -> dict[str, FactN
     return nodes
 
 
-_TABLE_QUERIES = {"arms": _ARMS, "cohorts": _COHORTS, "counts": _COUNTS, "results": _RESULTS}
-_TABLE_QUERIES |= {"best": _BEST, "has_arm": _HAS_ARM, "totals": _TOTALS}
+_TABLE_QUERIES = {
+    "arms": _ARMS,
+    "cohorts": _COHORTS,
+    "counts": _COUNTS,
+    "results": _RESULTS,
+    "best": _BEST,
+    "has_arm": _HAS_ARM,
+    "totals": _TOTALS,
+}
 
 
 def _rows(store: ox.Store, query: str) -> Any:
@@ -202,9 +209,7 @@ class _Tables:
         return {name: list(_rows(store, query)) for name, query in _TABLE_QUERIES.items()}
 
     def __init__(self, store: ox.Store, facts: Facts, fetched: dict[str, list[Any]]) -> None:
-        def rows(name: str) -> Any:
-            return fetched[name]
-
+        rows = fetched.__getitem__  # each query's rows, read by fetch()
         self.study: dict[str, str | None] = {}
         self.drugs: dict[str, list[str]] = defaultdict(list)
         for arm, study, drug in rows("arms"):
