@@ -10,7 +10,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import curies
 
@@ -437,7 +437,7 @@ def _finish_streaming(
         atomic_write(out / "graph.nt", assembled.ntriples)
     report.outputs["ntriples"] = out / "graph.nt"
     progress(f"writing turtle to {out / 'graph.ttl'} (beside what follows)")
-    _, turtle = _turtle(assembled.source, out / "graph.ttl", base)
+    turtle = _turtle(assembled.source, out / "graph.ttl", base)
     with new_store(out / "store", "graph.nq", optimize=False) as loader:
         if report.trust.reasoning is None:
             progress(
@@ -515,19 +515,16 @@ def _memory_store(report: BuildReport) -> Any:
     return store
 
 
-def _turtle(
-    ntriples: bytes | Path | None, path: Path, base: str
-) -> tuple[IO[bytes] | None, Callable[[], Path]]:
-    """Turtle of the asserted graph (:mod:`kg.turtle`) with the build's prefixes: from a file
-    (or, given ``None``, from the pipe returned), written by a process of its own, else here.
-    Call the function returned to wait for it."""
+def _turtle(ntriples: bytes | Path, path: Path, base: str) -> Callable[[], Path]:
+    """Turtle of the asserted graph (:mod:`kg.turtle`) with the build's prefixes: from a file,
+    written by a process of its own, else here. Call the function returned to wait for it."""
     from kg.turtle import start_turtle, write_turtle
 
     prefixes = _prefixes(base)
-    if not isinstance(ntriples, bytes):
-        return start_turtle(ntriples, path, prefixes)
+    if isinstance(ntriples, Path):
+        return start_turtle(ntriples, path, prefixes)[1]
     written = write_turtle(ntriples, path, prefixes)
-    return None, lambda: written
+    return lambda: written
 
 
 def _prefixes(base: str) -> dict[str, str]:

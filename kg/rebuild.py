@@ -357,8 +357,9 @@ def _patch(
 ) -> BuildReport:
     """Apply each rebuilt group's difference to the outputs; the report of the build."""
     from kg.export import graph_metadata, named_graphs
-    from kg.pipeline import _count, _turtle, class_of_line
+    from kg.pipeline import _count, _prefixes, class_of_line
     from kg.store import beside
+    from kg.turtle import start_turtle
 
     removed, added = _difference(rebuilt, state.shared)
     progress(f"patching {out / 'graph.nt'}: {len(removed)} triples out, {len(added)} in")
@@ -394,7 +395,7 @@ def _patch(
     turtle: Callable[[], Any]
     triples: Callable[[], None]
     if blocks is None:  # Turtle written again, from the new graph.nt as it is written
-        pipe, turtle = _turtle(None, out / "graph.ttl", base)
+        pipe, turtle = start_turtle(None, out / "graph.ttl", _prefixes(base))
         triples = beside(lambda: _rewrite(out / "graph.nt", edits, also=pipe))
     else:  # the blocks of the subjects whose triples changed, replaced in their places
         triples = beside(_rewrite, out / "graph.nt", edits)
