@@ -6,6 +6,7 @@ import bisect
 import hashlib
 import heapq
 import json
+import mmap
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -193,6 +194,14 @@ def _spliced(data: bytes, lines: list[bytes]) -> bytes:
         position = at
     pieces.append(data[position:])
     return b"".join(pieces)
+
+
+@contextmanager
+def mapped(path: Path) -> Iterator[mmap.mmap]:
+    """``path`` mapped into memory, read-only: a large file of sorted lines to search with
+    :func:`locate` or copy from, without reading it."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        yield data
 
 
 def locate(data: Any, line: bytes) -> tuple[int, bool]:

@@ -420,17 +420,12 @@ def _turtle_edits(out: Path, gone: list[bytes], new: list[bytes], base: str) -> 
     """The edits that bring ``graph.ttl`` up to date by the Turtle blocks of the subjects whose
     triples changed (:func:`kg.turtle.block_edits`), read from ``graph.nt`` before it is
     patched; ``None``: Turtle must be written again."""
-    import mmap
-
-    from kg.export import locate
+    from kg.export import locate, mapped
     from kg.pipeline import _prefixes
     from kg.turtle import block_edits
 
     subjects: dict[bytes, set[bytes]] = {line[: line.index(b" ")]: set() for line in gone + new}
-    with (
-        (out / "graph.nt").open("rb") as handle,
-        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
-    ):
+    with mapped(out / "graph.nt") as data:
         for subject, lines in subjects.items():  # each subject's triples now
             at, _ = locate(data, subject + b" ")
             while data[at : at + len(subject) + 1] == subject + b" ":
@@ -475,11 +470,9 @@ def _plan(
 ) -> tuple[list[Edit], list[bytes], list[bytes]]:
     """The edits that take ``removed`` out of ``path`` (sorted lines) and put ``added`` in,
     each in its place; and the lines they actually take out and put in."""
-    import mmap
+    from kg.export import locate, mapped
 
-    from kg.export import locate
-
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with mapped(path) as data:
         edits: list[Edit] = []
         gone: list[bytes] = []
         new: list[bytes] = []
@@ -510,19 +503,13 @@ def _rewrite(
 
 
 def _rewrite_to(path: Path, edits: list[Edit], digest: Any, *, write: bool, also: Any) -> None:
-    import mmap
-
-    from kg.export import atomic_file
+    from kg.export import atomic_file, mapped
 
     if write and not edits:
         return
     if write and digest is None and also is None and _copied(path, edits):
         return
-    with (
-        path.open("rb") as handle,
-        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
-        atomic_file(path) if write else nullcontext() as out,
-    ):
+    with mapped(path) as data, atomic_file(path) if write else nullcontext() as out:
         sinks = [sink for sink in (out, also) if sink is not None]
         position = 0
         for at, length, text in edits:

@@ -22,7 +22,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kg.export import atomic_file
+from kg.export import atomic_file, mapped
 
 __all__ = ["block_edits", "start_turtle", "write_turtle"]
 
@@ -94,7 +94,7 @@ def block_edits(
         at = end
     if set(blocks) - set(subjects):
         return None
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with mapped(path) as data:
         first = _blocks_from(data)
         edits: list[Edit] = []
         for subject in sorted(subjects):
